@@ -1,0 +1,98 @@
+#include "pdinfer/core/tensor.h"
+
+#include <cstdlib>
+#include <cstring>
+#include <limits>
+#include <new>
+
+namespace pdinfer {
+
+namespace {
+std::atomic<int64_t> g_allocations{0};
+constexpr size_t kAlignment = 64;
+}  // namespace
+
+int64_t BufferAllocationCount() { return g_allocations.load(std::memory_order_relaxed); }
+
+Buffer::Buffer(size_t bytes) : size_(bytes) {
+  size_t rounded = (bytes + kAlignment - 1) / kAlignment * kAlignment;
+  if (rounded == 0) rounded = kAlignment;
+  data_ = std::aligned_alloc(kAlignment, rounded);
+  if (!data_)
+    ThrowError(ErrorCode::kOutOfMemory, "failed to allocate ", bytes, " bytes");
+  g_allocations.fetch_add(1, std::memory_order_relaxed);
+}
+
+Buffer::Buffer(void* external, size_t bytes, std::shared_ptr<void> keep_alive)
+    : data_(external), size_(bytes), owned_(false), keep_alive_(std::move(keep_alive)) {}
+
+Buffer::~Buffer() {
+  if (owned_) std::free(data_);
+}
+
+Tensor::Tensor(DataType dtype, Shape shape) { Resize(dtype, shape); }
+
+void Tensor::Resize(DataType dtype, const Shape& shape) {
+  PDI_ENFORCE_ARG(static_cast<int>(shape.size()) <= kMaxRank, "rank ", shape.size(),
+                  " exceeds the maximum of ", kMaxRank);
+  int64_t n = NumElements(shape);
+  size_t esize = SizeOf(dtype);
+  PDI_ENFORCE_ARG(esize > 0, "cannot allocate a tensor of dtype ", DataTypeName(dtype));
+  if (n > 0 && static_cast<uint64_t>(n) > std::numeric_limits<size_t>::max() / esize)
+    ThrowError(ErrorCode::kInvalidArgument, "tensor of shape ", ShapeToString(shape),
+               " is too large");
+  size_t bytes = static_cast<size_t>(n) * esize;
+  bool reuse = buffer_ && buffer_.use_count() == 1 && capacity() >= bytes;
+  if (!reuse) {
+    buffer_ = std::make_shared<Buffer>(bytes);
+    offset_ = 0;
+  }
+  dtype_ = dtype;
+  shape_ = shape;
+  numel_ = n;
+}
+
+void Tensor::Reshape(const Shape& shape) {
+  int64_t n = NumElements(shape);
+  PDI_ENFORCE_ARG(n == numel_, "cannot reshape ", ShapeToString(shape_), " to ",
+                  ShapeToString(shape), ": element count differs");
+  shape_ = shape;
+}
+
+void Tensor::ShareFrom(const Tensor& other) {
+  dtype_ = other.dtype_;
+  shape_ = other.shape_;
+  numel_ = other.numel_;
+  buffer_ = other.buffer_;
+  offset_ = other.offset_;
+  lod_ = other.lod_;
+}
+
+void Tensor::SetExternal(DataType dtype, const Shape& shape, std::shared_ptr<Buffer> buffer,
+                         size_t offset) {
+  int64_t n = NumElements(shape);
+  size_t bytes = static_cast<size_t>(n) * SizeOf(dtype);
+  PDI_ENFORCE_INTERNAL(buffer && offset <= buffer->size() && bytes <= buffer->size() - offset,
+                       "external buffer too small for shape ", ShapeToString(shape));
+  dtype_ = dtype;
+  shape_ = shape;
+  numel_ = n;
+  buffer_ = std::move(buffer);
+  offset_ = offset;
+}
+
+Tensor Tensor::Clone() const {
+  Tensor t;
+  if (!defined()) return t;
+  t.Resize(dtype_, shape_);
+  if (nbytes()) std::memcpy(t.raw_data(), raw_data(), nbytes());
+  t.lod_ = lod_;
+  return t;
+}
+
+void Tensor::Release() {
+  buffer_.reset();
+  offset_ = 0;
+}
+
+}  // namespace pdinfer
