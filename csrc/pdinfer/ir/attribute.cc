@@ -92,26 +92,29 @@ std::vector<std::string> AttributeMap::GetStrings(const std::string& name,
   WrongType(name, "a list of strings", *a);
 }
 
+namespace {
+struct AttrPrinter {
+  std::ostringstream& os;
+  void operator()(std::monostate) { os << "<none>"; }
+  void operator()(bool v) { os << (v ? "true" : "false"); }
+  void operator()(int64_t v) { os << v; }
+  void operator()(double v) { os << v; }
+  void operator()(const std::string& v) { os << '"' << v << '"'; }
+  template <typename T>
+  void operator()(const std::vector<T>& v) {
+    os << '[';
+    for (size_t i = 0; i < v.size(); ++i) {
+      if (i) os << ", ";
+      (*this)(static_cast<T>(v[i]));
+    }
+    os << ']';
+  }
+};
+}  // namespace
+
 std::string AttributeToString(const Attribute& a) {
   std::ostringstream os;
-  struct V {
-    std::ostringstream& os;
-    void operator()(std::monostate) { os << "<none>"; }
-    void operator()(bool v) { os << (v ? "true" : "false"); }
-    void operator()(int64_t v) { os << v; }
-    void operator()(double v) { os << v; }
-    void operator()(const std::string& v) { os << '"' << v << '"'; }
-    template <typename T>
-    void operator()(const std::vector<T>& v) {
-      os << '[';
-      for (size_t i = 0; i < v.size(); ++i) {
-        if (i) os << ", ";
-        (*this)(static_cast<T>(v[i]));
-      }
-      os << ']';
-    }
-  };
-  std::visit(V{os}, a);
+  std::visit(AttrPrinter{os}, a);
   return os.str();
 }
 

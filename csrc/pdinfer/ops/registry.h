@@ -70,7 +70,10 @@ class OpContext {
   };
   void Bind(std::vector<std::vector<InputRef>> inputs, std::vector<std::vector<OutputRef>> outputs,
             ThreadPool* pool, bool runtime);
+  std::vector<std::vector<InputRef>>& input_refs() { return inputs_; }
   std::vector<std::vector<OutputRef>>& output_refs() { return outputs_; }
+  void set_pool(ThreadPool* pool) { pool_ = pool; }
+  void set_runtime(bool runtime) { runtime_ = runtime; }
 
  private:
   const InputRef* FindInputRef(const std::string& slot, size_t k) const;

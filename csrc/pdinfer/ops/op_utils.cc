@@ -1,0 +1,433 @@
+#include "pdinfer/ops/op_utils.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <limits>
+
+namespace pdinfer {
+
+// ---------------------------------------------------------------------------------------
+// Shape inference shortcuts
+// ---------------------------------------------------------------------------------------
+
+void InferSameAsInput(OpContext& ctx) {
+  ctx.SetOutput("Out", ctx.InputDType("X"), ctx.InputShape("X"));
+}
+
+InferFn InferSameAs(const std::string& in, const std::string& out) {
+  return [in, out](OpContext& ctx) { ctx.SetOutput(out, ctx.InputDType(in), ctx.InputShape(in)); };
+}
+
+// ---------------------------------------------------------------------------------------
+// Broadcasting
+// ---------------------------------------------------------------------------------------
+
+void AlignBroadcastShapes(const Shape& x, const Shape& y, int64_t axis, const std::string& what,
+                          Shape* x_aligned, Shape* y_aligned, Shape* out) {
+  const bool x_big = x.size() >= y.size();
+  const Shape& big = x_big ? x : y;
+  Shape small = x_big ? y : x;
+  const int64_t max_rank = static_cast<int64_t>(big.size());
+  const int64_t diff = max_rank - static_cast<int64_t>(small.size());
+  auto fail = [&](const std::string& why) {
+    ThrowError(ErrorCode::kInvalidArgument, what, ": shapes X ", ShapeToString(x), " and Y ",
+               ShapeToString(y), " cannot be broadcast with axis=", axis, " (", why, ")");
+  };
+  int64_t start;
+  if (axis < 0) {
+    // Paddle maps a negative axis to |rank(X) - rank(Y)| + axis + 1.
+    if (axis < -std::max<int64_t>(max_rank, 1)) fail("axis out of range");
+    start = diff + axis + 1;
+  } else {
+    if (x.size() == y.size() && axis != 0) fail("axis must be -1 or 0 for equal ranks");
+    if (axis >= std::max<int64_t>(max_rank, 1)) fail("axis out of range");
+    start = axis;
+  }
+  if (start < 0) fail("axis out of range");
+  // Trailing size-1 dims of the smaller operand may hang past the end: drop them.
+  while (start + static_cast<int64_t>(small.size()) > max_rank && !small.empty() &&
+         small.back() == 1)
+    small.pop_back();
+  if (start + static_cast<int64_t>(small.size()) > max_rank)
+    fail(StrCat("the smaller operand does not fit at dim ", start));
+
+  Shape padded(static_cast<size_t>(max_rank), 1);
+  for (size_t i = 0; i < small.size(); ++i) padded[static_cast<size_t>(start) + i] = small[i];
+  const Shape& xa = x_big ? big : padded;
+  const Shape& ya = x_big ? padded : big;
+  Shape o(static_cast<size_t>(max_rank));
+  for (size_t i = 0; i < o.size(); ++i) {
+    int64_t a = xa[i], b = ya[i];
+    if (a == b) o[i] = a;
+    else if (a == 1) o[i] = b;
+    else if (b == 1) o[i] = a;
+    else if (a < 0 || b < 0) o[i] = a < 0 ? b : a;  // unknown: must match the known one
+    else
+      fail(StrCat("dim ", i, ": ", a, " vs ", b));
+  }
+  if (x_aligned) *x_aligned = xa;
+  if (y_aligned) *y_aligned = ya;
+  if (out) *out = std::move(o);
+}
+
+Shape PaddleBroadcastShape(const Shape& x, const Shape& y, int64_t axis, const std::string& what) {
+  Shape out;
+  AlignBroadcastShapes(x, y, axis, what, nullptr, nullptr, &out);
+  return out;
+}
+
+BroadcastIndexer::BroadcastIndexer(const Shape& out, const std::vector<Shape>& operands) {
+  num_operands_ = static_cast<int>(operands.size());
+  PDI_ENFORCE_INTERNAL(num_operands_ <= kMaxOperands, "BroadcastIndexer: too many operands");
+  for (const Shape& s : operands)
+    PDI_ENFORCE_INTERNAL(s.size() == out.size(), "BroadcastIndexer: operand rank ", s.size(),
+                         " != output rank ", out.size());
+  for (int64_t d : out)
+    if (d == 0) {
+      rows_ = 0;
+      inner_ = 0;
+      return;
+    }
+  // Collapse: drop size-1 output dims, merge neighbours with equal broadcast masks.
+  std::vector<int64_t> sizes;
+  std::vector<unsigned> masks;
+  for (size_t d = 0; d < out.size(); ++d) {
+    if (out[d] == 1) continue;
+    unsigned mask = 0;
+    for (int i = 0; i < num_operands_; ++i) {
+      int64_t od = operands[static_cast<size_t>(i)][d];
+      PDI_ENFORCE_INTERNAL(od == out[d] || od == 1, "BroadcastIndexer: operand dim ", od,
+                           " does not broadcast to ", out[d]);
+      if (od == 1) mask |= 1u << i;
+    }
+    if (!masks.empty() && masks.back() == mask) {
+      sizes.back() *= out[d];
+    } else {
+      sizes.push_back(out[d]);
+      masks.push_back(mask);
+    }
+  }
+  if (sizes.empty()) {
+    rows_ = 1;
+    inner_ = 1;
+    return;
+  }
+  inner_ = sizes.back();
+  for (int i = 0; i < num_operands_; ++i) inner_stride_[i] = (masks.back() >> i) & 1u ? 0 : 1;
+  outer_dims_.assign(sizes.begin(), sizes.end() - 1);
+  rows_ = 1;
+  for (int64_t s : outer_dims_) rows_ *= s;
+  for (int i = 0; i < num_operands_; ++i) {
+    std::vector<int64_t>& st = outer_strides_[i];
+    st.assign(outer_dims_.size(), 0);
+    int64_t stride = (masks.back() >> i) & 1u ? 1 : inner_;
+    for (size_t d = outer_dims_.size(); d-- > 0;) {
+      bool bcast = (masks[d] >> i) & 1u;
+      st[d] = bcast ? 0 : stride;
+      if (!bcast) stride *= outer_dims_[d];
+    }
+  }
+}
+
+void BroadcastIndexer::RowOffsets(int64_t row, int64_t* offsets) const {
+  for (int i = 0; i < num_operands_; ++i) offsets[i] = 0;
+  for (size_t d = outer_dims_.size(); d-- > 0;) {
+    int64_t n = outer_dims_[d];
+    int64_t idx = row % n;
+    row /= n;
+    for (int i = 0; i < num_operands_; ++i) offsets[i] += idx * outer_strides_[i][d];
+  }
+}
+
+void ParallelForElements(ThreadPool& pool, int64_t n, int64_t cost,
+                         const std::function<void(int64_t, int64_t)>& fn) {
+  if (n <= 0) return;
+  // ~64K simple operations per chunk amortizes the wake-up of a worker.
+  constexpr int64_t kWorkPerChunk = 1 << 16;
+  cost = std::max<int64_t>(1, cost);
+  if (pool.num_threads() <= 1 || n * cost < 2 * kWorkPerChunk) {
+    fn(0, n);
+    return;
+  }
+  pool.ParallelFor(n, std::max<int64_t>(1, kWorkPerChunk / cost), fn);
+}
+
+// ---------------------------------------------------------------------------------------
+// Dtypes
+// ---------------------------------------------------------------------------------------
+
+namespace {
+
+float HalfToFloat(uint16_t h) {
+  uint32_t sign = static_cast<uint32_t>(h & 0x8000u) << 16;
+  uint32_t exp = (h >> 10) & 0x1fu;
+  uint32_t man = h & 0x3ffu;
+  uint32_t bits;
+  if (exp == 0) {
+    if (man == 0) {
+      bits = sign;
+    } else {  // subnormal: man * 2^-24
+      float f = std::ldexp(static_cast<float>(man), -24);
+      return sign ? -f : f;
+    }
+  } else if (exp == 0x1f) {
+    bits = sign | 0x7f800000u | man << 13;
+  } else {
+    bits = sign | (exp + 127 - 15) << 23 | man << 13;
+  }
+  float f;
+  std::memcpy(&f, &bits, 4);
+  return f;
+}
+
+uint16_t FloatToHalf(float f) {
+  uint32_t x;
+  std::memcpy(&x, &f, 4);
+  uint16_t sign = static_cast<uint16_t>((x >> 16) & 0x8000u);
+  uint32_t absx = x & 0x7fffffffu;
+  if (absx >= 0x7f800000u) return sign | (absx > 0x7f800000u ? 0x7e00u : 0x7c00u);
+  if (absx >= 0x477ff000u) return sign | 0x7c00u;  // rounds to >= 65520: infinity
+  if (absx < 0x38800000u) {                         // below the smallest normal half
+    if (absx < 0x33000000u) return sign;            // rounds to zero
+    uint32_t man = (absx & 0x7fffffu) | 0x800000u;
+    int shift = 126 - static_cast<int>(absx >> 23);  // 14..24
+    uint32_t half = man >> shift;
+    uint32_t rem = man & ((1u << shift) - 1);
+    uint32_t mid = 1u << (shift - 1);
+    if (rem > mid || (rem == mid && (half & 1u))) ++half;
+    return sign | static_cast<uint16_t>(half);
+  }
+  uint32_t r = absx - 0x38000000u;  // rebias exponent 127 -> 15
+  uint32_t half = r >> 13;
+  uint32_t rem = r & 0x1fffu;
+  if (rem > 0x1000u || (rem == 0x1000u && (half & 1u))) ++half;
+  return sign | static_cast<uint16_t>(half);
+}
+
+float BF16ToFloat(uint16_t h) {
+  uint32_t bits = static_cast<uint32_t>(h) << 16;
+  float f;
+  std::memcpy(&f, &bits, 4);
+  return f;
+}
+
+uint16_t FloatToBF16(float f) {
+  uint32_t x;
+  std::memcpy(&x, &f, 4);
+  if ((x & 0x7fffffffu) > 0x7f800000u) return static_cast<uint16_t>((x >> 16) | 0x40u);
+  x += 0x7fffu + ((x >> 16) & 1u);
+  return static_cast<uint16_t>(x >> 16);
+}
+
+// Float -> integer with x86 semantics for values that do not fit (no UB): the result is
+// the "integer indefinite" value of the 32- or 64-bit conversion, then narrowed.
+template <typename D, typename S>
+D FloatToInt(S v) {
+  if constexpr (sizeof(D) == 8) {
+    if (!(v >= -9223372036854775808.0 && v < 9223372036854775808.0))
+      return static_cast<D>(std::numeric_limits<int64_t>::min());
+    return static_cast<D>(static_cast<int64_t>(v));
+  } else {
+    if (!(v > -2147483649.0 && v < 2147483648.0))
+      return static_cast<D>(std::numeric_limits<int32_t>::min());
+    return static_cast<D>(static_cast<int32_t>(v));
+  }
+}
+
+template <typename D, typename S>
+inline D ConvertOne(S v) {
+  if constexpr (std::is_same_v<D, bool>) {
+    return v != S(0);
+  } else if constexpr (std::is_floating_point_v<S> && std::is_integral_v<D>) {
+    return FloatToInt<D>(v);
+  } else {
+    return static_cast<D>(v);
+  }
+}
+
+template <typename D, typename S>
+void ConvertLoop(const S* s, D* d, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) d[i] = ConvertOne<D>(s[i]);
+}
+
+// Dispatch over the storage types, with float16/bfloat16 handled through float.
+template <typename Fn>
+void DispatchStorage(DataType t, Fn&& fn) {
+  switch (t) {
+    case DataType::kFloat32: fn(float{}); break;
+    case DataType::kFloat64: fn(double{}); break;
+    case DataType::kInt32: fn(int32_t{}); break;
+    case DataType::kInt64: fn(int64_t{}); break;
+    case DataType::kInt16: fn(int16_t{}); break;
+    case DataType::kInt8: fn(int8_t{}); break;
+    case DataType::kUInt8: fn(uint8_t{}); break;
+    case DataType::kBool: fn(bool{}); break;
+    default:
+      ThrowError(ErrorCode::kUnsupported, "cast: unsupported dtype ", DataTypeName(t));
+  }
+}
+
+bool IsHalfLike(DataType t) { return t == DataType::kFloat16 || t == DataType::kBFloat16; }
+
+}  // namespace
+
+bool IsFloatType(DataType t) {
+  return t == DataType::kFloat32 || t == DataType::kFloat64 || t == DataType::kFloat16 ||
+         t == DataType::kBFloat16;
+}
+
+bool IsIntegerType(DataType t) {
+  return t == DataType::kInt8 || t == DataType::kInt16 || t == DataType::kInt32 ||
+         t == DataType::kInt64 || t == DataType::kUInt8;
+}
+
+DataType PromoteTypes(DataType a, DataType b) {
+  if (a == b) return a;
+  if (a == DataType::kUndefined) return b;
+  if (b == DataType::kUndefined) return a;
+  if (a == DataType::kBool) return b;
+  if (b == DataType::kBool) return a;
+  bool fa = IsFloatType(a), fb = IsFloatType(b);
+  if (fa != fb) return fa ? a : b;
+  if (fa) {
+    if (a == DataType::kFloat64 || b == DataType::kFloat64) return DataType::kFloat64;
+    return DataType::kFloat32;  // float16 with bfloat16, or either with float32
+  }
+  // Integers: uint8 with a signed type of the same width goes one size up.
+  if (a == DataType::kUInt8 || b == DataType::kUInt8) {
+    DataType other = a == DataType::kUInt8 ? b : a;
+    return other == DataType::kInt8 ? DataType::kInt16 : other;
+  }
+  return SizeOf(a) >= SizeOf(b) ? a : b;
+}
+
+void CastElements(DataType src_type, const void* src, DataType dst_type, void* dst, int64_t n) {
+  if (n <= 0) return;
+  if (src_type == dst_type) {
+    std::memcpy(dst, src, static_cast<size_t>(n) * SizeOf(src_type));
+    return;
+  }
+  if (IsHalfLike(src_type)) {
+    std::vector<float> tmp(static_cast<size_t>(n));
+    const uint16_t* s = static_cast<const uint16_t*>(src);
+    bool bf = src_type == DataType::kBFloat16;
+    for (int64_t i = 0; i < n; ++i) tmp[static_cast<size_t>(i)] = bf ? BF16ToFloat(s[i]) : HalfToFloat(s[i]);
+    CastElements(DataType::kFloat32, tmp.data(), dst_type, dst, n);
+    return;
+  }
+  if (IsHalfLike(dst_type)) {
+    std::vector<float> tmp(static_cast<size_t>(n));
+    CastElements(src_type, src, DataType::kFloat32, tmp.data(), n);
+    uint16_t* d = static_cast<uint16_t*>(dst);
+    bool bf = dst_type == DataType::kBFloat16;
+    for (int64_t i = 0; i < n; ++i) d[i] = bf ? FloatToBF16(tmp[static_cast<size_t>(i)]) : FloatToHalf(tmp[static_cast<size_t>(i)]);
+    return;
+  }
+  DispatchStorage(src_type, [&](auto stag) {
+    using S = decltype(stag);
+    DispatchStorage(dst_type, [&](auto dtag) {
+      using D = decltype(dtag);
+      ConvertLoop(static_cast<const S*>(src), static_cast<D*>(dst), n);
+    });
+  });
+}
+
+Tensor CastTensor(const Tensor& t, DataType dtype) {
+  Tensor r;
+  if (t.dtype() == dtype) {
+    r.ShareFrom(t);
+    return r;
+  }
+  r.Resize(dtype, t.shape());
+  CastElements(t.dtype(), t.raw_data(), dtype, r.raw_data(), t.numel());
+  return r;
+}
+
+DataType DataTypeAttr(const OpContext& ctx, const std::string& attr, DataType def) {
+  int64_t v = ctx.attrs().GetInt(attr, -1);
+  if (v < 0) return def;
+  if (!IsValidDataTypeNumber(static_cast<int>(v)) || v > 100)
+    ThrowError(ErrorCode::kUnsupported, ctx.Where(), ": attribute '", attr, "' = ", v,
+               " is not a supported tensor element type");
+  return static_cast<DataType>(v);
+}
+
+// ---------------------------------------------------------------------------------------
+// Attribute-or-tensor inputs
+// ---------------------------------------------------------------------------------------
+
+std::vector<int64_t> TensorToInt64s(const Tensor& t, const std::string& what) {
+  PDI_ENFORCE_ARG(!IsFloatType(t.dtype()), what, ": expected an integer tensor, got ",
+                  DataTypeName(t.dtype()));
+  std::vector<int64_t> r(static_cast<size_t>(t.numel()));
+  CastElements(t.dtype(), t.raw_data(), DataType::kInt64, r.data(), t.numel());
+  return r;
+}
+
+std::vector<double> TensorToDoubles(const Tensor& t, const std::string& what) {
+  std::vector<double> r(static_cast<size_t>(t.numel()));
+  CastElements(t.dtype(), t.raw_data(), DataType::kFloat64, r.data(), t.numel());
+  return r;
+}
+
+double TensorScalarAsDouble(const Tensor& t, const std::string& what) {
+  PDI_ENFORCE_ARG(t.numel() == 1, what, ": expected a tensor with one element, got shape ",
+                  ShapeToString(t.shape()));
+  double v = 0;
+  CastElements(t.dtype(), t.raw_data(), DataType::kFloat64, &v, 1);
+  return v;
+}
+
+int64_t TensorScalarAsInt(const Tensor& t, const std::string& what) {
+  PDI_ENFORCE_ARG(t.numel() == 1, what, ": expected a tensor with one element, got shape ",
+                  ShapeToString(t.shape()));
+  int64_t v = 0;
+  CastElements(t.dtype(), t.raw_data(), DataType::kInt64, &v, 1);
+  return v;
+}
+
+std::optional<std::vector<int64_t>> ReadIntList(const OpContext& ctx, const std::string& attr,
+                                                const std::string& tensor_slot,
+                                                const std::string& list_slot,
+                                                int64_t* known_count) {
+  if (known_count) *known_count = -1;
+  if (!tensor_slot.empty() && ctx.HasInput(tensor_slot)) {
+    const Tensor* t = ctx.InputValue(tensor_slot);
+    if (!t) {
+      const Shape& s = ctx.InputShape(tensor_slot);
+      if (known_count && s.size() == 1 && s[0] >= 0) *known_count = s[0];
+      if (known_count && s.empty()) *known_count = 1;
+      return std::nullopt;
+    }
+    std::vector<int64_t> v = TensorToInt64s(*t, StrCat(ctx.Where(), ": input '", tensor_slot, "'"));
+    if (known_count) *known_count = static_cast<int64_t>(v.size());
+    return v;
+  }
+  if (!list_slot.empty() && ctx.HasInput(list_slot, 0)) {
+    size_t n = ctx.InputCount(list_slot);
+    if (known_count) *known_count = static_cast<int64_t>(n);
+    std::vector<int64_t> v;
+    for (size_t k = 0; k < n; ++k) {
+      const Tensor* t = ctx.InputValue(list_slot, k);
+      if (!t) return std::nullopt;
+      v.push_back(TensorScalarAsInt(*t, StrCat(ctx.Where(), ": input '", list_slot, "'[", k, "]")));
+    }
+    return v;
+  }
+  std::vector<int64_t> v = ctx.attrs().GetInts(attr, {});
+  if (known_count) *known_count = static_cast<int64_t>(v.size());
+  return v;
+}
+
+std::optional<double> ReadScalar(const OpContext& ctx, const std::string& attr, double def,
+                                 const std::string& tensor_slot) {
+  if (!tensor_slot.empty() && ctx.HasInput(tensor_slot)) {
+    const Tensor* t = ctx.InputValue(tensor_slot);
+    if (!t) return std::nullopt;
+    return TensorScalarAsDouble(*t, StrCat(ctx.Where(), ": input '", tensor_slot, "'"));
+  }
+  return ctx.attrs().GetFloat(attr, def);
+}
+
+}  // namespace pdinfer

@@ -1,0 +1,137 @@
+// softmax and log_softmax along one axis of a tensor of any rank.
+//
+// The tensor is viewed as [outer, n, inner] around the axis. Rows with inner == 1 are
+// contiguous; otherwise a block of `inner` lanes is processed together so the inner
+// loops stay contiguous (and vectorizable) instead of striding by `inner`.
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <vector>
+
+#include "pdinfer/ops/registry.h"
+
+namespace pdinfer {
+namespace {
+
+struct AxisView {
+  int64_t outer = 1, n = 1, inner = 1;
+};
+
+// Validates `axis` against `x` (0-D tensors accept 0 and -1) and returns the axis in
+// [0, rank), or -1 for a 0-D tensor.
+int CheckAxis(const OpContext& ctx, const Shape& x, int64_t axis) {
+  int rank = static_cast<int>(x.size());
+  if (rank == 0) {
+    PDI_ENFORCE_ARG(axis == 0 || axis == -1, ctx.Where(), ": axis ", axis,
+                    " is out of range for a 0-D input (expected 0 or -1)");
+    return -1;
+  }
+  return NormalizeAxis(axis, rank, ctx.Where() + " attribute 'axis'");
+}
+
+void InferSoftmax(OpContext& ctx) {
+  const Shape& x = ctx.InputShape("X");
+  DataType dt = ctx.InputDType("X");
+  PDI_CHECK(dt == DataType::kFloat32 || dt == DataType::kFloat64, ErrorCode::kUnsupported,
+            ctx.Where(), ": input X has dtype ", DataTypeName(dt),
+            ", expected float32 or float64");
+  CheckAxis(ctx, x, ctx.attrs().GetInt("axis", -1));
+  ctx.SetOutput("Out", dt, x);
+}
+
+template <typename T, bool kLog>
+void SoftmaxBlock(const T* x, T* y, int64_t n, int64_t inner, int64_t k0, int64_t k1) {
+  const int64_t w = k1 - k0;
+  if (inner == 1) {
+    // One contiguous row.
+    T mx = -std::numeric_limits<T>::infinity();
+    for (int64_t j = 0; j < n; ++j) mx = x[j] > mx ? x[j] : mx;
+    T sum = 0;
+    for (int64_t j = 0; j < n; ++j) {
+      T e = std::exp(x[j] - mx);
+      y[j] = e;
+      sum += e;
+    }
+    if (kLog) {
+      T lse = mx + std::log(sum);
+      for (int64_t j = 0; j < n; ++j) y[j] = x[j] - lse;
+    } else {
+      T inv = T(1) / sum;
+      for (int64_t j = 0; j < n; ++j) y[j] *= inv;
+    }
+    return;
+  }
+  std::vector<T> mx(static_cast<size_t>(w), -std::numeric_limits<T>::infinity());
+  std::vector<T> sum(static_cast<size_t>(w), T(0));
+  T* m = mx.data();
+  T* s = sum.data();
+  for (int64_t j = 0; j < n; ++j) {
+    const T* xr = x + j * inner + k0;
+    for (int64_t k = 0; k < w; ++k) m[k] = xr[k] > m[k] ? xr[k] : m[k];
+  }
+  for (int64_t j = 0; j < n; ++j) {
+    const T* xr = x + j * inner + k0;
+    T* yr = y + j * inner + k0;
+    for (int64_t k = 0; k < w; ++k) {
+      T e = std::exp(xr[k] - m[k]);
+      yr[k] = e;
+      s[k] += e;
+    }
+  }
+  if (kLog) {
+    for (int64_t k = 0; k < w; ++k) s[k] = m[k] + std::log(s[k]);  // log-sum-exp
+    for (int64_t j = 0; j < n; ++j) {
+      const T* xr = x + j * inner + k0;
+      T* yr = y + j * inner + k0;
+      for (int64_t k = 0; k < w; ++k) yr[k] = xr[k] - s[k];
+    }
+  } else {
+    for (int64_t k = 0; k < w; ++k) s[k] = T(1) / s[k];
+    for (int64_t j = 0; j < n; ++j) {
+      T* yr = y + j * inner + k0;
+      for (int64_t k = 0; k < w; ++k) yr[k] *= s[k];
+    }
+  }
+}
+
+template <bool kLog>
+void ComputeSoftmax(OpContext& ctx) {
+  const Tensor& x = ctx.Input("X");
+  Tensor& out = ctx.Output("Out");
+  if (x.numel() == 0) return;
+  int axis = CheckAxis(ctx, x.shape(), ctx.attrs().GetInt("axis", -1));
+  AxisView v;
+  if (axis >= 0) {
+    for (int i = 0; i < axis; ++i) v.outer *= x.dim(i);
+    v.n = x.dim(axis);
+    for (int i = axis + 1; i < x.rank(); ++i) v.inner *= x.dim(i);
+  }
+  PDI_DISPATCH_FLOAT(x.dtype(), ctx.Where(), [&](auto tag) {
+    using T = decltype(tag);
+    const T* xd = x.data<T>();
+    T* yd = out.data<T>();
+    // Split `inner` into lane blocks so a single outer slice still spreads over threads.
+    const int64_t lane = v.inner == 1 ? 1 : std::min<int64_t>(v.inner, 256);
+    const int64_t blocks_per_outer = (v.inner + lane - 1) / lane;
+    const int64_t tasks = v.outer * blocks_per_outer;
+    const int64_t work_per_task = std::max<int64_t>(1, v.n * lane);
+    ctx.pool().ParallelFor(tasks, std::max<int64_t>(1, 16384 / work_per_task),
+                           [&](int64_t begin, int64_t end) {
+                             for (int64_t t = begin; t < end; ++t) {
+                               int64_t o = t / blocks_per_outer;
+                               int64_t k0 = (t % blocks_per_outer) * lane;
+                               int64_t k1 = std::min(v.inner, k0 + lane);
+                               const T* xs = xd + o * v.n * v.inner;
+                               T* ys = yd + o * v.n * v.inner;
+                               SoftmaxBlock<T, kLog>(xs, ys, v.n, v.inner, k0, k1);
+                             }
+                           });
+  });
+}
+
+}  // namespace
+
+PDI_REGISTER_OP(OpDef{"softmax", {"X"}, {"Out"}, InferSoftmax, ComputeSoftmax<false>});
+PDI_REGISTER_OP(OpDef{"log_softmax", {"X"}, {"Out"}, InferSoftmax, ComputeSoftmax<true>});
+
+}  // namespace pdinfer

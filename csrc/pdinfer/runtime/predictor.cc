@@ -1,0 +1,138 @@
+#include "pdinfer/runtime/predictor.h"
+
+#include <cstring>
+
+#include "dnnl.hpp"
+
+#ifndef PDINFER_VERSION
+#define PDINFER_VERSION "0.0.0"
+#endif
+
+namespace pdinfer {
+
+const char* Version() { return PDINFER_VERSION; }
+
+std::string DnnlVersion() {
+  const dnnl_version_t* v = dnnl_version();
+  return StrCat(v->major, ".", v->minor, ".", v->patch);
+}
+
+std::vector<std::string> SupportedOps() { return OpRegistry::Global().Names(); }
+
+Predictor::Predictor(const PredictorOptions& options) : options_(options) {
+  PDI_ENFORCE_ARG(options.num_threads >= 1 && options.num_threads <= 1024,
+                  "cpu math library thread count must be in [1, 1024], got ",
+                  options.num_threads);
+  LoadedModel model = LoadModel(options.model);
+  InferGraphShapes(*model.graph);
+  graph_ = model.graph;
+  format_ = model.format;
+  for (ValueId v : graph_->inputs()) input_names_.push_back(graph_->value(v).name);
+  for (ValueId v : graph_->outputs()) output_names_.push_back(graph_->value(v).name);
+  executor_ = std::make_unique<Executor>(graph_, options.num_threads);
+}
+
+Predictor::Predictor(const Predictor& other)
+    : options_(other.options_),
+      graph_(other.graph_),
+      format_(other.format_),
+      executor_(std::make_unique<Executor>(other.graph_, other.executor_->num_threads())),
+      input_names_(other.input_names_),
+      output_names_(other.output_names_) {}
+
+std::unique_ptr<Predictor> Predictor::Clone() const {
+  return std::unique_ptr<Predictor>(new Predictor(*this));
+}
+
+ValueId Predictor::FindInput(const std::string& name) const {
+  for (ValueId v : graph_->inputs())
+    if (graph_->value(v).name == name) return v;
+  std::string names;
+  for (const auto& n : input_names_) names += (names.empty() ? "" : ", ") + n;
+  ThrowError(ErrorCode::kNotFound, "no input named '", name, "'; inputs are: ", names);
+}
+
+ValueId Predictor::FindOutput(const std::string& name) const {
+  for (ValueId v : graph_->outputs())
+    if (graph_->value(v).name == name) return v;
+  std::string names;
+  for (const auto& n : output_names_) names += (names.empty() ? "" : ", ") + n;
+  ThrowError(ErrorCode::kNotFound, "no output named '", name, "'; outputs are: ", names);
+}
+
+TensorMeta Predictor::InputMeta(const std::string& name) const {
+  const Value& v = graph_->value(FindInput(name));
+  return {v.dtype, v.shape};
+}
+
+TensorMeta Predictor::OutputMeta(const std::string& name) const {
+  const Value& v = graph_->value(FindOutput(name));
+  return {v.dtype, v.shape};
+}
+
+void Predictor::SetInput(const std::string& name, DataType dtype, const Shape& shape,
+                         const void* data, LoD lod) {
+  ValueId id = FindInput(name);
+  PDI_ENFORCE_ARG(SizeOf(dtype) > 0, "input '", name, "': unsupported dtype");
+  Tensor& t = executor_->value_tensor(id);
+  NumElements(shape, "input '" + name + "'");  // validate before touching the old input
+  PDI_ENFORCE_ARG(static_cast<int>(shape.size()) <= kMaxRank, "input '", name, "': rank ",
+                  shape.size(), " exceeds ", kMaxRank);
+  t.Resize(dtype, shape);
+  if (t.nbytes()) {
+    PDI_ENFORCE_ARG(data != nullptr, "input '", name, "': data pointer is null");
+    std::memcpy(t.raw_data(), data, t.nbytes());
+  }
+  t.set_lod(std::move(lod));
+}
+
+const Tensor& Predictor::input(const std::string& name) const {
+  const Tensor* t = executor_->ValueData(FindInput(name));
+  static const Tensor empty;
+  return t ? *t : empty;
+}
+
+void Predictor::SetInputLoD(const std::string& name, LoD lod) {
+  executor_->value_tensor(FindInput(name)).set_lod(std::move(lod));
+}
+
+void Predictor::ValidateInputs() const {
+  for (ValueId id : graph_->inputs()) {
+    const Value& decl = graph_->value(id);
+    const Tensor* t = executor_->ValueData(id);
+    PDI_ENFORCE_ARG(t && t->defined(), "input '", decl.name,
+                    "' has not been set: call copy_from_cpu() on its handle before run()");
+    if (decl.dtype != DataType::kUndefined)
+      PDI_ENFORCE_ARG(t->dtype() == decl.dtype, "input '", decl.name, "' expects dtype ",
+                      DataTypeName(decl.dtype), ", got ", DataTypeName(t->dtype()));
+    if (!decl.shape_known) continue;
+    PDI_ENFORCE_ARG(t->rank() == static_cast<int>(decl.shape.size()), "input '", decl.name,
+                    "' expects rank ", decl.shape.size(), " (shape ", ShapeToString(decl.shape),
+                    "), got shape ", ShapeToString(t->shape()));
+    for (size_t i = 0; i < decl.shape.size(); ++i)
+      PDI_ENFORCE_ARG(decl.shape[i] < 0 || decl.shape[i] == t->shape()[i], "input '", decl.name,
+                      "' dim ", i, " must be ", decl.shape[i], " (declared shape ",
+                      ShapeToString(decl.shape), "), got shape ", ShapeToString(t->shape()));
+  }
+}
+
+void Predictor::Run() {
+  ValidateInputs();
+  has_run_ = false;
+  executor_->Run();
+  has_run_ = true;
+}
+
+const Tensor& Predictor::output(const std::string& name) const {
+  ValueId id = FindOutput(name);
+  PDI_ENFORCE_ARG(has_run_, "output '", name, "' is not available: call run() first");
+  const Tensor* t = executor_->ValueData(id);
+  PDI_ENFORCE_INTERNAL(t, "output '", name, "' was not computed");
+  return *t;
+}
+
+size_t Predictor::ClearIntermediateTensor() { return executor_->ReleaseIntermediates(); }
+
+size_t Predictor::TryShrinkMemory() { return executor_->ReleaseIntermediates(); }
+
+}  // namespace pdinfer

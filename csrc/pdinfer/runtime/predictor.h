@@ -1,0 +1,78 @@
+// Predictor: a loaded model plus the state of one execution stream. Not thread-safe:
+// use one predictor per thread (Clone() shares the weights).
+#pragma once
+
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "pdinfer/frontend/model_loader.h"
+#include "pdinfer/ops/registry.h"
+#include "pdinfer/runtime/executor.h"
+
+namespace pdinfer {
+
+struct PredictorOptions {
+  ModelSource model;
+  int num_threads = 1;
+  bool ir_optim = true;
+  bool memory_optim = false;
+  std::vector<std::string> deleted_passes;
+};
+
+class Predictor {
+ public:
+  explicit Predictor(const PredictorOptions& options);
+
+  const std::vector<std::string>& input_names() const { return input_names_; }
+  const std::vector<std::string>& output_names() const { return output_names_; }
+  // Declared dtype/shape (-1 = dynamic) of an input or output; throws NotFound.
+  TensorMeta InputMeta(const std::string& name) const;
+  TensorMeta OutputMeta(const std::string& name) const;
+
+  // Copies user data into the input (validated against the declaration at Run()).
+  void SetInput(const std::string& name, DataType dtype, const Shape& shape, const void* data,
+                LoD lod = {});
+  // The tensor currently bound to an input (undefined before SetInput).
+  const Tensor& input(const std::string& name) const;
+  void SetInputLoD(const std::string& name, LoD lod);
+
+  void Run();
+  bool has_run() const { return has_run_; }
+  // Output of the last Run(); throws InvalidArgument before the first run.
+  const Tensor& output(const std::string& name) const;
+
+  std::unique_ptr<Predictor> Clone() const;
+  size_t ClearIntermediateTensor();
+  size_t TryShrinkMemory();
+
+  const Graph& graph() const { return *graph_; }
+  const std::string& model_format() const { return format_; }
+  const PredictorOptions& options() const { return options_; }
+  int num_threads() const { return executor_->num_threads(); }
+  size_t WorkspaceBytes() const { return executor_->WorkspaceBytes(); }
+
+ private:
+  Predictor(const Predictor& other);  // for Clone
+  ValueId FindInput(const std::string& name) const;
+  ValueId FindOutput(const std::string& name) const;
+  void ValidateInputs() const;
+
+  PredictorOptions options_;
+  std::shared_ptr<const Graph> graph_;
+  std::string format_;
+  std::unique_ptr<Executor> executor_;
+  std::vector<std::string> input_names_;
+  std::vector<std::string> output_names_;
+  bool has_run_ = false;
+};
+
+// Version string of the library ("0.1.0").
+const char* Version();
+// Version of the oneDNN library linked in ("3.2.0").
+std::string DnnlVersion();
+// Names of the canonical ops this build can run.
+std::vector<std::string> SupportedOps();
+
+}  // namespace pdinfer

@@ -1,0 +1,127 @@
+"""pdinfer command line.
+
+  pdinfer run MODEL [--shape NAME=D0,D1,...] [--threads N] [--repeat N] [--seed S]
+      Load a model (a directory, a .pdmodel file, or PROG PARAMS), feed seeded random
+      inputs (dynamic dims need --shape), run, and print outputs and timings.
+  pdinfer ops     list the Paddle ops this build runs
+  pdinfer env     versions and library locations
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+
+import numpy as np
+
+
+def _parse_shapes(items):
+    shapes = {}
+    for item in items or []:
+        if "=" not in item:
+            raise SystemExit(f"--shape expects NAME=D0,D1,..., got {item!r}")
+        name, dims = item.split("=", 1)
+        shapes[name] = [int(d) for d in dims.replace("x", ",").split(",") if d]
+    return shapes
+
+
+def _random_input(name, dtype, shape, rng):
+    if dtype in ("int64", "int32"):
+        return rng.randint(0, 100, size=shape).astype(dtype)
+    if dtype == "bool":
+        return rng.rand(*shape) > 0.5
+    return rng.standard_normal(shape).astype(dtype if dtype != "undefined" else "float32")
+
+
+def cmd_run(args) -> int:
+    from . import inference
+
+    if len(args.model) == 2:
+        config = inference.Config(args.model[0], args.model[1])
+    elif os.path.isfile(args.model[0]):
+        prog = args.model[0]
+        base = os.path.splitext(prog)[0]
+        config = inference.Config(prog, base + ".pdiparams")
+    else:
+        config = inference.Config(args.model[0])
+    config.set_cpu_math_library_num_threads(args.threads)
+    t0 = time.perf_counter()
+    predictor = inference.create_predictor(config)
+    load_s = time.perf_counter() - t0
+    shapes = _parse_shapes(args.shape)
+    rng = np.random.RandomState(args.seed)
+    feeds = []
+    for name in predictor.get_input_names():
+        dtype, declared = predictor._core.input_meta(name)
+        shape = shapes.get(name, [d if d >= 0 else 1 for d in declared])
+        if name not in shapes and any(d < 0 for d in declared):
+            print(f"note: input '{name}' has dynamic shape {list(declared)}; using {shape} "
+                  f"(set --shape {name}=...)", file=sys.stderr)
+        feeds.append(_random_input(name, dtype, shape, rng))
+        predictor.get_input_handle(name).copy_from_cpu(feeds[-1])
+    times = []
+    for _ in range(max(1, args.repeat)):
+        t = time.perf_counter()
+        predictor.run()
+        times.append((time.perf_counter() - t) * 1e3)
+    print(f"model: {' '.join(args.model)}")
+    print(f"load: {load_s * 1e3:.1f} ms   run: median {statistics.median(times):.2f} ms "
+          f"over {len(times)} run(s), threads {args.threads}")
+    for name, arr in zip(predictor.get_input_names(), feeds):
+        print(f"input  {name}: {arr.dtype} {list(arr.shape)}")
+    for name in predictor.get_output_names():
+        out = predictor.get_output_handle(name).copy_to_cpu()
+        stats = ""
+        if out.size and out.dtype.kind in "fiub":
+            o = out.astype(np.float64)
+            stats = f" min {o.min():.6g} max {o.max():.6g} mean {o.mean():.6g}"
+        print(f"output {name}: {out.dtype} {list(out.shape)}{stats}")
+    return 0
+
+
+def cmd_ops(args) -> int:
+    from . import _core
+
+    for name in _core.supported_ops():
+        print(name)
+    return 0
+
+
+def cmd_env(args) -> int:
+    from . import _core, inference
+
+    here = os.path.dirname(os.path.abspath(__file__))
+    print(inference.get_version())
+    print(f"package: {here}")
+    print(f"ops: {len(_core.supported_ops())}")
+    print(f"python: {sys.version.split()[0]}  numpy: {np.__version__}")
+    return 0
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="pdinfer", description="pdinfer command line")
+    sub = parser.add_subparsers(dest="cmd", required=True)
+    run = sub.add_parser("run", help="run a model on seeded random inputs")
+    run.add_argument("model", nargs="+", help="model dir, .pdmodel file, or PROG PARAMS")
+    run.add_argument("--shape", action="append", help="NAME=D0,D1,... for dynamic inputs")
+    run.add_argument("--threads", type=int, default=1)
+    run.add_argument("--repeat", type=int, default=1)
+    run.add_argument("--seed", type=int, default=0)
+    run.set_defaults(fn=cmd_run)
+    sub.add_parser("ops", help="list supported ops").set_defaults(fn=cmd_ops)
+    sub.add_parser("env", help="print versions").set_defaults(fn=cmd_env)
+    args = parser.parse_args(argv)
+    from .errors import PdinferError
+
+    try:
+        return args.fn(args)
+    except PdinferError as e:
+        print(f"pdinfer: error: {type(e).__name__}: {e}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

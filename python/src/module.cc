@@ -1,0 +1,170 @@
+// pdinfer._core: the thin binding over the C++ predictor. The paddle.inference-style
+// classes live in Python (pdinfer/inference.py) on top of this module.
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include <cstring>
+
+#include "pdinfer/core/error.h"
+#include "pdinfer/runtime/predictor.h"
+
+namespace py = pybind11;
+using pdinfer::DataType;
+using pdinfer::ErrorCode;
+
+namespace {
+
+DataType ParseDType(const std::string& name) {
+  DataType t = pdinfer::DataTypeFromName(name);
+  if (t == DataType::kUndefined)
+    pdinfer::ThrowError(ErrorCode::kInvalidArgument, "unsupported dtype '", name, "'");
+  return t;
+}
+
+py::array ToNumpy(const pdinfer::Tensor& t) {
+  std::vector<py::ssize_t> shape(t.shape().begin(), t.shape().end());
+  if (t.dtype() == DataType::kBFloat16) {
+    // numpy has no bfloat16: hand back the raw 16-bit patterns.
+    py::array out(py::dtype("uint16"), shape);
+    if (t.nbytes()) std::memcpy(out.mutable_data(), t.raw_data(), t.nbytes());
+    return out;
+  }
+  py::array out(py::dtype(pdinfer::DataTypeName(t.dtype())), shape);
+  if (t.nbytes()) std::memcpy(out.mutable_data(), t.raw_data(), t.nbytes());
+  return out;
+}
+
+py::list LoDToList(const pdinfer::LoD& lod) {
+  py::list out;
+  for (const auto& level : lod) out.append(py::cast(level));
+  return out;
+}
+
+pdinfer::LoD ListToLoD(const std::vector<std::vector<uint64_t>>& lod) { return lod; }
+
+std::string GetBytes(const py::object& o) {
+  if (py::isinstance<py::bytes>(o)) return std::string(o.cast<py::bytes>());
+  if (py::isinstance<py::str>(o)) return o.cast<std::string>();
+  py::buffer_info info = o.cast<py::buffer>().request();
+  return std::string(static_cast<const char*>(info.ptr),
+                     static_cast<size_t>(info.size * info.itemsize));
+}
+
+void TranslateError(const pdinfer::Error& e) {
+  static const char* names[] = {"", "InvalidModelError", "InvalidArgumentError",
+                                "UnsupportedError", "OutOfMemoryError", "InternalError",
+                                "NotFoundError"};
+  int code = static_cast<int>(e.code());
+  const char* cls = (code >= 1 && code <= 6) ? names[code] : "PdinferError";
+  py::object type = py::module_::import("pdinfer.errors").attr(cls);
+  PyErr_SetString(type.ptr(), e.what());
+}
+
+}  // namespace
+
+PYBIND11_MODULE(_core, m) {
+  m.doc() = "pdinfer native core";
+  py::register_exception_translator([](std::exception_ptr p) {
+    try {
+      if (p) std::rethrow_exception(p);
+    } catch (const pdinfer::Error& e) {
+      TranslateError(e);
+    }
+  });
+
+  m.def("version", &pdinfer::Version);
+  m.def("supported_ops", &pdinfer::SupportedOps);
+  m.def("buffer_allocation_count", &pdinfer::BufferAllocationCount,
+        "Number of tensor buffers allocated so far by this process (for tests).");
+  m.def("dnnl_version", &pdinfer::DnnlVersion);
+
+  py::class_<pdinfer::Predictor>(m, "Predictor")
+      .def(py::init([](const std::string& model_dir, const std::string& prog_file,
+                       const std::string& params_file, py::object prog_buffer,
+                       py::object params_buffer, int num_threads, bool ir_optim,
+                       bool memory_optim, std::vector<std::string> deleted_passes) {
+             pdinfer::PredictorOptions o;
+             o.model.model_dir = model_dir;
+             o.model.prog_file = prog_file;
+             o.model.params_file = params_file;
+             if (!prog_buffer.is_none()) {
+               o.model.from_memory = true;
+               o.model.prog_buffer = GetBytes(prog_buffer);
+               if (!params_buffer.is_none()) o.model.params_buffer = GetBytes(params_buffer);
+             }
+             o.num_threads = num_threads;
+             o.ir_optim = ir_optim;
+             o.memory_optim = memory_optim;
+             o.deleted_passes = std::move(deleted_passes);
+             py::gil_scoped_release release;
+             return std::make_unique<pdinfer::Predictor>(o);
+           }),
+           py::arg("model_dir") = "", py::arg("prog_file") = "", py::arg("params_file") = "",
+           py::arg("prog_buffer") = py::none(), py::arg("params_buffer") = py::none(),
+           py::arg("num_threads") = 1, py::arg("ir_optim") = true,
+           py::arg("memory_optim") = false,
+           py::arg("deleted_passes") = std::vector<std::string>{})
+      .def("get_input_names", &pdinfer::Predictor::input_names)
+      .def("get_output_names", &pdinfer::Predictor::output_names)
+      .def("input_meta",
+           [](const pdinfer::Predictor& p, const std::string& name) {
+             auto meta = p.InputMeta(name);
+             return py::make_tuple(pdinfer::DataTypeName(meta.dtype), meta.shape);
+           })
+      .def("output_meta",
+           [](const pdinfer::Predictor& p, const std::string& name) {
+             auto meta = p.OutputMeta(name);
+             return py::make_tuple(pdinfer::DataTypeName(meta.dtype), meta.shape);
+           })
+      .def("set_input",
+           [](pdinfer::Predictor& p, const std::string& name, const std::string& dtype,
+              std::vector<int64_t> shape, py::buffer data) {
+             py::buffer_info info = data.request();
+             DataType t = ParseDType(dtype);
+             p.SetInput(name, t, shape, info.ptr);
+           })
+      .def("input_set",
+           [](const pdinfer::Predictor& p, const std::string& name) {
+             return p.input(name).defined();
+           })
+      .def("input_array",
+           [](const pdinfer::Predictor& p, const std::string& name) { return ToNumpy(p.input(name)); })
+      .def("input_shape",
+           [](const pdinfer::Predictor& p, const std::string& name) { return p.input(name).shape(); })
+      .def("input_dtype",
+           [](const pdinfer::Predictor& p, const std::string& name) {
+             return std::string(pdinfer::DataTypeName(p.input(name).dtype()));
+           })
+      .def("set_input_lod",
+           [](pdinfer::Predictor& p, const std::string& name,
+              std::vector<std::vector<uint64_t>> lod) { p.SetInputLoD(name, ListToLoD(lod)); })
+      .def("input_lod",
+           [](const pdinfer::Predictor& p, const std::string& name) { return LoDToList(p.input(name).lod()); })
+      .def("run", &pdinfer::Predictor::Run, py::call_guard<py::gil_scoped_release>())
+      .def("has_run", &pdinfer::Predictor::has_run)
+      .def("output_array",
+           [](const pdinfer::Predictor& p, const std::string& name) { return ToNumpy(p.output(name)); })
+      .def("output_shape",
+           [](const pdinfer::Predictor& p, const std::string& name) { return p.output(name).shape(); })
+      .def("output_dtype",
+           [](const pdinfer::Predictor& p, const std::string& name) {
+             return std::string(pdinfer::DataTypeName(p.output(name).dtype()));
+           })
+      .def("output_lod",
+           [](const pdinfer::Predictor& p, const std::string& name) { return LoDToList(p.output(name).lod()); })
+      .def("clone", &pdinfer::Predictor::Clone, py::call_guard<py::gil_scoped_release>())
+      .def("clear_intermediate_tensor", &pdinfer::Predictor::ClearIntermediateTensor)
+      .def("try_shrink_memory", &pdinfer::Predictor::TryShrinkMemory)
+      .def("num_threads", &pdinfer::Predictor::num_threads)
+      .def("model_format", &pdinfer::Predictor::model_format)
+      .def("workspace_bytes", &pdinfer::Predictor::WorkspaceBytes)
+      .def("weights_bytes", [](const pdinfer::Predictor& p) { return p.graph().ConstantBytes(); })
+      .def("num_nodes", [](const pdinfer::Predictor& p) { return p.graph().nodes().size(); })
+      .def("graph_string", [](const pdinfer::Predictor& p) { return p.graph().ToString(); })
+      .def("op_counts", [](const pdinfer::Predictor& p) {
+        std::map<std::string, int> counts;
+        for (const auto& n : p.graph().nodes()) counts[n.op]++;
+        return counts;
+      });
+}
