@@ -25,8 +25,8 @@ OpCase(name, code, inputs, fetch, rtol=1e-5, atol=1e-5, expect_error=None)
     code     Python source executed inside ``paddle.static.program_guard(main, startup)``
              with Paddle in LEGACY static mode (FLAGS_enable_pir_api=0).  Names available:
              ``paddle``, ``np``, ``F`` (paddle.nn.functional), ``nn`` (paddle.nn),
-             ``LayerHelper`` (paddle.base.layer_helper.LayerHelper) and ``append_op``
-             (see below).  Many paddle.* functions (matmul, tanh, exp, sum, F.gelu, ...)
+             ``LayerHelper`` (paddle.base.layer_helper.LayerHelper), ``Variable``
+             (paddle.base.framework.Variable) and ``append_op`` (see below).  Many paddle.* functions (matmul, tanh, exp, sum, F.gelu, ...)
              do not work in legacy mode in Paddle 3.x ("must be Value, but got Variable");
              build those ops with ``append_op``.
     inputs   {feed name: np.ndarray}.  Every key must be the name of a
@@ -228,6 +228,24 @@ def _infer_child(job_file, mode, result_dir):
         os.rename(tmp, os.path.join(result_dir, f"{i}.pkl"))
 
 
+_CRASH_MARKERS = ("malloc(): ", "free(): ", "double free", "corrupted size", "corrupted double",
+                  "*** Aborted at", "*** SIGSEGV", "*** SIGABRT", "Segmentation fault",
+                  "terminate called", "FatalError: `Segmentation", "stack smashing")
+
+
+def _crash_marker(log):
+    """First crash marker in the child's output so far (None if none)."""
+    try:
+        with open(log.name, "r", errors="replace") as f:
+            text = f.read()
+    except OSError:
+        return None
+    for m in _CRASH_MARKERS:
+        if m in text:
+            return m.strip()
+    return None
+
+
 def _run_infer_batch(jobs, mode, timeout):
     """Run jobs [(key, model_dir, inputs)] in as few processes as possible.  Returns
     {key: result dict}; a crash or a hang (no progress for `timeout` s) is charged to the
@@ -245,7 +263,7 @@ def _run_infer_batch(jobs, mode, timeout):
             cmd = [sys.executable, os.path.abspath(__file__), "--_infer", job_file, mode, rdir]
             proc = subprocess.Popen(cmd, env=_child_env(), stdout=log, stderr=subprocess.STDOUT,
                                     cwd=td, start_new_session=True)
-            done, last_t, why = 0, time.time(), None
+            done, last_t, why, last_log_check = 0, time.time(), None, 0.0
             while True:
                 rc = proc.poll()
                 n = len([f for f in os.listdir(rdir) if f.endswith(".pkl")])
@@ -255,8 +273,17 @@ def _run_infer_batch(jobs, mode, timeout):
                     if done < len(pending):
                         why = f"crashed (exit code {rc})"
                     break
-                if time.time() - last_t > timeout:
-                    why = f"hung (no result after {timeout:.0f} s)"
+                crash = None
+                if time.time() - last_log_check > 0.5:
+                    last_log_check = time.time()
+                    crash = _crash_marker(log)
+                stuck = time.time() - last_t > timeout
+                if crash or stuck:
+                    if crash:  # glibc/paddle abort handlers sometimes never exit: don't wait
+                        time.sleep(1.0)
+                        if proc.poll() is not None:
+                            continue
+                    why = f"crashed ({crash!r} in its output)" if crash else f"hung (no result after {timeout:.0f} s)"
                     try:
                         os.killpg(proc.pid, 9)
                     except OSError:
@@ -323,7 +350,9 @@ def _make_namespace(paddle):
         ins = {k: (list(v) if isinstance(v, (list, tuple)) else [v]) for k, v in inputs.items()}
         single = outputs is None
         if single:
-            first = next(v[0] for v in ins.values() if v)
+            first = next((v[0] for v in ins.values() if v), None)
+            if first is None:
+                raise ValueError(f"append_op({type!r}): no inputs, so pass outputs={{'Out': dtype}}")
             outputs = {"Out": first.dtype}
 
         def mk(spec):
@@ -393,14 +422,15 @@ def _export_child(job_file, result_file):
             os.makedirs(out_dir, exist_ok=True)
             _export_one(paddle, case, out_dir)
         except BaseException as e:  # noqa: BLE001
-            tb = traceback.format_exc(limit=6)
+            tb = traceback.format_exc(limit=-4)
             errors[case["name"]] = f"{type(e).__name__}: {e}\n{tb}"[-4000:]
     with open(result_file, "wb") as f:
         pickle.dump(errors, f)
 
 
 def _export_batch(cases_dirs):
-    """[(OpCase, out_dir)] -> {case name: error text} (one child process for all)."""
+    """[(OpCase, out_dir)] -> ({case name: error text}, whole_process_failed) (one child
+    process for all cases)."""
     with tempfile.TemporaryDirectory(prefix="pdtest_export_") as td:
         jobs = [({"name": c.name, "code": c.code, "inputs": {k: (np.asarray(v).shape, np.asarray(v).dtype.str)
                                                              for k, v in c.inputs.items()},
@@ -418,9 +448,9 @@ def _export_batch(cases_dirs):
             out, rc = f"export timed out after {e.timeout} s", -1
         if rc == 0 and os.path.exists(result_file):
             with open(result_file, "rb") as f:
-                return pickle.load(f)
+                return pickle.load(f), False
         msg = f"export process failed (exit code {rc}):\n{out}"
-        return {c.name: msg for c, _ in cases_dirs}
+        return {c.name: msg for c, _ in cases_dirs}, True
 
 
 # ---------------------------------------------------------------------------------------
@@ -474,7 +504,7 @@ def paddle_reference(cases):
     staging = tempfile.mkdtemp(prefix="staging_", dir=root)
     try:
         tmp_dirs = [(c, os.path.join(staging, f"{i}")) for i, (c, _) in enumerate(todo)]
-        errors = _export_batch(tmp_dirs)
+        errors, transient = _export_batch(tmp_dirs)
         jobs = []
         for (c, entry), (_, tmp) in zip(todo, tmp_dirs):
             if c.name in errors:
@@ -486,6 +516,9 @@ def paddle_reference(cases):
         res = _reference_runs(jobs, _ref_timeout()) if jobs else {}
         for (c, entry), (_, tmp) in zip(todo, tmp_dirs):
             if c.name in errors:
+                if transient:  # e.g. a timeout under load: don't cache
+                    refs[c.name] = Ref(model_dir=tmp, error="export failed:\n" + errors[c.name])
+                    continue
                 _atomic_publish(tmp, entry)
                 refs[c.name] = _load_cached(entry) or Ref(model_dir=tmp, error="export failed:\n" + errors[c.name])
                 continue
@@ -535,6 +568,18 @@ def _is_float(dt):
     return np.issubdtype(dt, np.floating) or np.issubdtype(dt, np.complexfloating)
 
 
+def _close(got, want, rtol, atol):
+    """Elementwise tolerance check -> (ok mask, abs diff).  NaN must match NaN, inf must
+    match the same inf; abs diff is inf where that fails."""
+    g64, w64 = got.astype(np.float64), want.astype(np.float64)
+    bad_nan = np.isnan(g64) != np.isnan(w64)
+    same_inf = np.isinf(w64) & (g64 == w64)
+    d = np.where(np.isnan(w64) | same_inf, 0.0, np.abs(g64 - w64))
+    d = np.where(np.isnan(d) | bad_nan, np.inf, d)
+    ok = (d <= atol + rtol * np.abs(np.where(np.isfinite(w64), w64, 0.0))) & ~bad_nan
+    return ok, d
+
+
 def compare_outputs(label, ref_names, ref_outs, names, outs, rtol, atol):
     """Assert pdinfer outputs equal paddle's: names, count, shape, dtype, values."""
     assert list(names) == list(ref_names), \
@@ -548,17 +593,14 @@ def compare_outputs(label, ref_names, ref_outs, names, outs, rtol, atol):
         if got.size == 0:
             continue
         if _is_float(want.dtype):
-            g64, w64 = got.astype(np.float64), want.astype(np.float64)
-            bad_nan = np.isnan(g64) != np.isnan(w64)
-            same_inf = np.isinf(w64) & (g64 == w64)
-            d = np.where(np.isnan(w64) | same_inf, 0.0, np.abs(g64 - w64))
-            d = np.where(np.isnan(d), np.inf, d)
-            ok = (d <= atol + rtol * np.abs(np.where(np.isfinite(w64), w64, 0.0))) & ~bad_nan
+            with np.errstate(invalid="ignore", over="ignore"):
+                ok, d = _close(got, want, rtol, atol)
             if not ok.all():
+                g64, w64 = got.astype(np.float64), want.astype(np.float64)
                 idx = np.unravel_index(int(np.argmax(np.where(ok, -1.0, d))), want.shape)
                 raise AssertionError(
                     f"{where}: values differ (rtol={rtol}, atol={atol}): {int((~ok).sum())}/{ok.size} "
-                    f"elements out of tolerance, max abs diff {float(np.max(d)):.3g}; first worst at "
+                    f"elements out of tolerance, max abs diff {float(np.max(d)):.3g}; worst at "
                     f"{tuple(int(i) for i in idx)}: pdinfer {g64[idx]!r} vs paddle {w64[idx]!r}")
         else:
             neq = got != want

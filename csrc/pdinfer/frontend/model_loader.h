@@ -4,6 +4,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "pdinfer/ir/graph.h"
 
@@ -24,6 +25,7 @@ struct LoadedModel {
   std::shared_ptr<Graph> graph;
   std::string format;       // "legacy" (ProgramDesc) or "pir" (JSON)
   std::string description;  // where it came from, for summary()
+  std::vector<std::string> warnings;  // leniencies applied while loading (missing fields, ...)
 };
 
 // Throws Error(kNotFound) for missing files and Error(kInvalidModel) for malformed or

@@ -41,11 +41,20 @@ class Decoder {
                                   " more warnings of the same kinds"));
   }
 
+  // An enum value beyond the ones we know: most likely a newer exporter, so say so
+  // rather than calling the file corrupt.
+  [[noreturn]] void Newer(size_t offset, const std::string& what) {
+    std::string path = ctx_.Path();
+    ThrowError(ErrorCode::kUnsupported, ctx_.origin(), ": ", what,
+               " is unknown to this runtime (the model may come from a newer Paddle)",
+               " at byte offset ", offset,
+               path.empty() ? std::string() : StrCat(" (in ", path, ")"));
+  }
+
   int VarTypeEnum(const Reader& r, const Field& f, const char* name) {
     int64_t v = r.Int64(f, name);
-    if (v < 0 || v > kMaxVarType)
-      r.Fail(f.offset, "'", name, "' = ", v, " is not a valid VarType.Type (0..", kMaxVarType,
-             ")");
+    if (v < 0) r.Fail(f.offset, "'", name, "' = ", v, " is not a valid VarType.Type");
+    if (v > kMaxVarType) Newer(f.offset, StrCat("VarType.Type ", v, " ('", name, "')"));
     return static_cast<int>(v);
   }
 
@@ -203,9 +212,9 @@ class Decoder {
         case 1: a.name = r.String(f, "name"); has_name = true; break;
         case 2: {
           int64_t t = r.Int64(f, "type");
-          if (t < 0 || t > kMaxAttrType)
-            r.Fail(f.offset, "attribute type ", t, " is not a valid AttrType (0..", kMaxAttrType,
-                   ")");
+          if (t < 0) r.Fail(f.offset, "attribute type ", t, " is not a valid AttrType");
+          if (t > kMaxAttrType)
+            Newer(f.offset, StrCat("AttrType ", t, " (attribute '", a.name, "')"));
           a.type = static_cast<AttrType>(t);
           a.has_type = true;
           break;

@@ -57,6 +57,14 @@ ValueId Graph::AddConstant(const std::string& name, std::shared_ptr<const Tensor
   return id;
 }
 
+void Graph::RenameValue(ValueId id, const std::string& name) {
+  Value& v = values_.at(static_cast<size_t>(id));
+  auto it = by_name_.find(v.name);
+  if (it != by_name_.end() && it->second == id) by_name_.erase(it);
+  v.name = name;
+  if (!name.empty()) by_name_[name] = id;
+}
+
 ValueId Graph::FindValue(const std::string& name) const {
   auto it = by_name_.find(name);
   return it == by_name_.end() ? kNoValue : it->second;

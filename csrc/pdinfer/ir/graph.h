@@ -60,6 +60,8 @@ class Graph {
   Value& value(ValueId id) { return values_.at(static_cast<size_t>(id)); }
   const Value& value(ValueId id) const { return values_.at(static_cast<size_t>(id)); }
   size_t num_values() const { return values_.size(); }
+  // Give a value a (new) user-visible name; the old name no longer finds it.
+  void RenameValue(ValueId id, const std::string& name);
   // Lookup by Paddle variable name; kNoValue if absent.
   ValueId FindValue(const std::string& name) const;
 

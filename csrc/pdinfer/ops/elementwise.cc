@@ -144,10 +144,19 @@ struct BinaryFn<BinOp::kFloorDiv, T> {
   }
 };
 
+// elementwise_fmax/fmin have no `axis` attribute in Paddle: plain NumPy broadcasting.
+constexpr bool HasAxis(BinOp op) { return op != BinOp::kFMax && op != BinOp::kFMin; }
+
+template <BinOp kOp>
+int64_t BinaryAxis(const OpContext& ctx) {
+  return HasAxis(kOp) ? ctx.attrs().GetInt("axis", -1) : -1;
+}
+
+template <BinOp kOp>
 void InferBinary(OpContext& ctx) {
   const Shape& xs = ctx.InputShape("X");
   const Shape& ys = ctx.InputShape("Y");
-  Shape out = PaddleBroadcastShape(xs, ys, ctx.attrs().GetInt("axis", -1), ctx.Where());
+  Shape out = PaddleBroadcastShape(xs, ys, BinaryAxis<kOp>(ctx), ctx.Where());
   ctx.SetOutput("Out", PromoteTypes(ctx.InputDType("X"), ctx.InputDType("Y")), out);
 }
 
@@ -156,8 +165,7 @@ void ComputeBinary(OpContext& ctx) {
   const Tensor& x = ctx.Input("X");
   const Tensor& y = ctx.Input("Y");
   Shape xa, ya, os;
-  AlignBroadcastShapes(x.shape(), y.shape(), ctx.attrs().GetInt("axis", -1), ctx.Where(), &xa,
-                       &ya, &os);
+  AlignBroadcastShapes(x.shape(), y.shape(), BinaryAxis<kOp>(ctx), ctx.Where(), &xa, &ya, &os);
   const DataType dt = PromoteTypes(x.dtype(), y.dtype());
   Tensor xc = CastTensor(x, dt), yc = CastTensor(y, dt);
   Tensor& out = ctx.Output("Out");
@@ -184,7 +192,7 @@ void ComputeBinary(OpContext& ctx) {
 
 template <BinOp kOp>
 void RegisterBinary(const char* name) {
-  OpRegistry::Global().Register(OpDef{name, {"X", "Y"}, {"Out"}, InferBinary, ComputeBinary<kOp>});
+  OpRegistry::Global().Register(OpDef{name, {"X", "Y"}, {"Out"}, InferBinary<kOp>, ComputeBinary<kOp>});
 }
 
 // ---- sum: add-n over the X list -------------------------------------------------------

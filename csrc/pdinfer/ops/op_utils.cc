@@ -431,3 +431,185 @@ std::optional<double> ReadScalar(const OpContext& ctx, const std::string& attr, 
 }
 
 }  // namespace pdinfer
+
+// ---------------------------------------------------------------------------------------
+// Strided copies (appended section; see op_utils.h)
+// ---------------------------------------------------------------------------------------
+namespace pdinfer {
+namespace {
+
+// Moves n elements of E bytes, reading with element stride `stride`. A fixed-size
+// memcpy compiles to one load/store and keeps the copy type-agnostic.
+template <size_t E>
+void CopyRunFixed(const char* src, int64_t stride, int64_t n, char* dst) {
+  if (stride == 1) {
+    std::memcpy(dst, src, static_cast<size_t>(n) * E);
+  } else if (stride == 0) {
+    for (int64_t i = 0; i < n; ++i) std::memcpy(dst + i * E, src, E);
+  } else {
+    const int64_t step = stride * static_cast<int64_t>(E);
+    for (int64_t i = 0; i < n; ++i) std::memcpy(dst + i * E, src + i * step, E);
+  }
+}
+
+void CopyRun(const char* src, int64_t stride, int64_t n, size_t e, char* dst) {
+  switch (e) {
+    case 1: CopyRunFixed<1>(src, stride, n, dst); return;
+    case 2: CopyRunFixed<2>(src, stride, n, dst); return;
+    case 4: CopyRunFixed<4>(src, stride, n, dst); return;
+    case 8: CopyRunFixed<8>(src, stride, n, dst); return;
+    default: break;
+  }
+  const int64_t step = stride * static_cast<int64_t>(e);
+  if (stride == 1) {
+    std::memcpy(dst, src, static_cast<size_t>(n) * e);
+    return;
+  }
+  for (int64_t i = 0; i < n; ++i) std::memcpy(dst + i * static_cast<int64_t>(e), src + i * step, e);
+}
+
+// A TxT tile of a transpose: `a` rows that are contiguous in src (stride 1) and strided
+// (dst_a) in dst, `b` columns strided (src_b) in src and contiguous in dst.
+template <size_t E>
+void CopyTile(const char* src, int64_t src_b, char* dst, int64_t dst_a, int64_t na, int64_t nb) {
+  for (int64_t a = 0; a < na; ++a) {
+    const char* s = src + a * static_cast<int64_t>(E);
+    char* d = dst + a * dst_a * static_cast<int64_t>(E);
+    for (int64_t b = 0; b < nb; ++b)
+      std::memcpy(d + b * static_cast<int64_t>(E), s + b * src_b * static_cast<int64_t>(E), E);
+  }
+}
+
+void CopyTileAny(const char* src, int64_t src_b, char* dst, int64_t dst_a, int64_t na,
+                 int64_t nb, size_t e) {
+  switch (e) {
+    case 1: CopyTile<1>(src, src_b, dst, dst_a, na, nb); return;
+    case 2: CopyTile<2>(src, src_b, dst, dst_a, na, nb); return;
+    case 4: CopyTile<4>(src, src_b, dst, dst_a, na, nb); return;
+    case 8: CopyTile<8>(src, src_b, dst, dst_a, na, nb); return;
+    default: break;
+  }
+  const int64_t es = static_cast<int64_t>(e);
+  for (int64_t a = 0; a < na; ++a)
+    for (int64_t b = 0; b < nb; ++b)
+      std::memcpy(dst + (a * dst_a + b) * es, src + (a + b * src_b) * es, e);
+}
+
+// Offset (in elements) of multi-index `idx` of `dims` under `strides`, for a flat index.
+int64_t OffsetOf(int64_t flat, const std::vector<int64_t>& dims,
+                 const std::vector<int64_t>& strides) {
+  int64_t off = 0;
+  for (size_t k = dims.size(); k-- > 0;) {
+    off += (flat % dims[k]) * strides[k];
+    flat /= dims[k];
+  }
+  return off;
+}
+
+}  // namespace
+
+std::vector<int64_t> ContiguousStrides(const Shape& shape) {
+  std::vector<int64_t> s(shape.size(), 1);
+  for (size_t k = shape.size(); k-- > 1;) s[k - 1] = s[k] * std::max<int64_t>(shape[k], 1);
+  return s;
+}
+
+void CopyStrided(const void* src_v, const Shape& dims_in, const std::vector<int64_t>& strides_in,
+                 size_t e, void* dst_v, ThreadPool* pool) {
+  PDI_ENFORCE_INTERNAL(dims_in.size() == strides_in.size(), "CopyStrided: rank mismatch");
+  const char* src = static_cast<const char*>(src_v);
+  char* dst = static_cast<char*>(dst_v);
+  const int64_t es = static_cast<int64_t>(e);
+  // Drop size-1 dims and merge dims that are contiguous with respect to each other.
+  std::vector<int64_t> d, s;
+  for (size_t k = 0; k < dims_in.size(); ++k) {
+    if (dims_in[k] == 0) return;
+    if (dims_in[k] == 1) continue;
+    if (!d.empty() && s.back() == strides_in[k] * dims_in[k]) {
+      d.back() *= dims_in[k];
+      s.back() = strides_in[k];
+    } else {
+      d.push_back(dims_in[k]);
+      s.push_back(strides_in[k]);
+    }
+  }
+  if (d.empty()) {
+    std::memcpy(dst, src, e);
+    return;
+  }
+  const size_t r = d.size();
+  const int64_t inner = d[r - 1];
+  const int64_t inner_stride = s[r - 1];
+  int64_t total = 1;
+  for (int64_t v : d) total *= v;
+
+  // Transpose-like: the dst-inner dim is strided in src while another dim is contiguous
+  // there. Copy in tiles so both sides stay in cache.
+  int tile_dim = -1;
+  if (inner_stride != 1 && inner_stride != 0 && inner >= 4) {
+    for (size_t k = 0; k + 1 < r; ++k)
+      if (s[k] == 1 && d[k] >= 4) tile_dim = static_cast<int>(k);
+  }
+  if (tile_dim >= 0) {
+    constexpr int64_t kTile = 32;
+    const std::vector<int64_t> dst_strides = ContiguousStrides(d);
+    // Outer dims: every dim except tile_dim and the inner one.
+    std::vector<int64_t> od, os_src, os_dst;
+    for (size_t k = 0; k + 1 < r; ++k)
+      if (static_cast<int>(k) != tile_dim) {
+        od.push_back(d[k]);
+        os_src.push_back(s[k]);
+        os_dst.push_back(dst_strides[k]);
+      }
+    int64_t outer = 1;
+    for (int64_t v : od) outer *= v;
+    const int64_t na_total = d[tile_dim];
+    const int64_t a_blocks = (na_total + kTile - 1) / kTile;
+    const int64_t dst_a = dst_strides[tile_dim];
+    auto work = [&](int64_t begin, int64_t end) {
+      for (int64_t w = begin; w < end; ++w) {
+        const int64_t o = w / a_blocks, ab = w % a_blocks;
+        const int64_t a0 = ab * kTile, na = std::min(kTile, na_total - a0);
+        const char* sb = src + (OffsetOf(o, od, os_src) + a0) * es;
+        char* db = dst + (OffsetOf(o, od, os_dst) + a0 * dst_a) * es;
+        for (int64_t b0 = 0; b0 < inner; b0 += kTile) {
+          const int64_t nb = std::min(kTile, inner - b0);
+          CopyTileAny(sb + b0 * inner_stride * es, inner_stride, db + b0 * es, dst_a, na, nb, e);
+        }
+      }
+    };
+    const int64_t items = outer * a_blocks;
+    if (pool) ParallelForElements(*pool, items, kTile * inner * 2, work);
+    else work(0, items);
+    return;
+  }
+
+  // Row-wise: rows are the dst-inner dim; each row is a memcpy (contiguous), a fill
+  // (broadcast) or a strided gather.
+  const int64_t rows = total / inner;
+  std::vector<int64_t> od(d.begin(), d.end() - 1), os(s.begin(), s.end() - 1);
+  auto work = [&](int64_t begin, int64_t end) {
+    if (begin >= end) return;
+    // Walk the outer multi-index incrementally from `begin`.
+    std::vector<int64_t> idx(od.size(), 0);
+    int64_t flat = begin, off = 0;
+    for (size_t k = od.size(); k-- > 0;) {
+      idx[k] = flat % od[k];
+      flat /= od[k];
+      off += idx[k] * os[k];
+    }
+    for (int64_t row = begin; row < end; ++row) {
+      CopyRun(src + off * es, inner_stride, inner, e, dst + row * inner * es);
+      for (size_t k = od.size(); k-- > 0;) {
+        off += os[k];
+        if (++idx[k] < od[k]) break;
+        off -= os[k] * od[k];
+        idx[k] = 0;
+      }
+    }
+  };
+  if (pool) ParallelForElements(*pool, rows, std::max<int64_t>(1, inner * es / 4), work);
+  else work(0, rows);
+}
+
+}  // namespace pdinfer

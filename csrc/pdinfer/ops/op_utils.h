@@ -152,3 +152,23 @@ void DispatchFloat(DataType t, const std::string& what, Fn&& fn) {
 DataType DataTypeAttr(const OpContext& ctx, const std::string& attr, DataType def);
 
 }  // namespace pdinfer
+
+// ---------------------------------------------------------------------------------------
+// Strided copies (appended section; used by the data-movement ops: transpose, slice,
+// strided_slice, expand, tile)
+// ---------------------------------------------------------------------------------------
+namespace pdinfer {
+
+// Copies the strided view of `src` described by `dims` and per-dim element `strides`
+// (0 = broadcast, negative = reversed) into the contiguous buffer `dst`. `src` points at
+// the view's first element. Elements are moved as raw `elem_size`-byte units, so every
+// dtype works. Dims of size 1 are dropped and contiguous runs merged first, so an
+// identity view is one memcpy; a view whose inner dim is not contiguous in `src`
+// (a transpose) is copied in cache-sized tiles. Large copies are split over `pool`.
+void CopyStrided(const void* src, const Shape& dims, const std::vector<int64_t>& strides,
+                 size_t elem_size, void* dst, ThreadPool* pool);
+
+// Contiguous (row-major) element strides of `shape`.
+std::vector<int64_t> ContiguousStrides(const Shape& shape);
+
+}  // namespace pdinfer

@@ -106,7 +106,7 @@ void ComputeSoftmax(OpContext& ctx) {
     v.n = x.dim(axis);
     for (int i = axis + 1; i < x.rank(); ++i) v.inner *= x.dim(i);
   }
-  PDI_DISPATCH_FLOAT(x.dtype(), ctx.Where(), [&](auto tag) {
+  auto kernel = [&](auto tag) {
     using T = decltype(tag);
     const T* xd = x.data<T>();
     T* yd = out.data<T>();
@@ -126,7 +126,8 @@ void ComputeSoftmax(OpContext& ctx) {
                                SoftmaxBlock<T, kLog>(xs, ys, v.n, v.inner, k0, k1);
                              }
                            });
-  });
+  };
+  PDI_DISPATCH_FLOAT(x.dtype(), ctx.Where(), kernel);
 }
 
 }  // namespace

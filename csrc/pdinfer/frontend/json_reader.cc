@@ -1,0 +1,321 @@
+#include "pdinfer/frontend/json_reader.h"
+
+#include <charconv>
+#include <cmath>
+
+#include "pdinfer/core/error.h"
+
+namespace pdinfer {
+
+const char* JsonValue::KindName(Kind k) {
+  switch (k) {
+    case Kind::kNull: return "null";
+    case Kind::kBool: return "bool";
+    case Kind::kInt: return "integer";
+    case Kind::kDouble: return "number";
+    case Kind::kString: return "string";
+    case Kind::kArray: return "array";
+    case Kind::kObject: return "object";
+  }
+  return "?";
+}
+
+namespace {
+[[noreturn]] void KindError(const char* what, const char* want, JsonValue::Kind got) {
+  ThrowError(ErrorCode::kInvalidModel, "PIR JSON: ", what, " should be ", want, ", got ",
+             JsonValue::KindName(got));
+}
+}  // namespace
+
+bool JsonValue::AsBool(const char* what) const {
+  if (kind_ == Kind::kBool) return bool_;
+  if (kind_ == Kind::kInt && (int_ == 0 || int_ == 1)) return int_ != 0;
+  KindError(what, "a bool", kind_);
+}
+
+int64_t JsonValue::AsInt(const char* what) const {
+  if (kind_ == Kind::kInt) return int_;
+  if (kind_ == Kind::kBool) return bool_ ? 1 : 0;
+  if (kind_ == Kind::kDouble && std::nearbyint(double_) == double_ && std::fabs(double_) < 9.2e18)
+    return static_cast<int64_t>(double_);
+  KindError(what, "an integer", kind_);
+}
+
+double JsonValue::AsDouble(const char* what) const {
+  if (kind_ == Kind::kDouble) return double_;
+  if (kind_ == Kind::kInt) return static_cast<double>(int_);
+  KindError(what, "a number", kind_);
+}
+
+const std::string& JsonValue::AsString(const char* what) const {
+  if (kind_ == Kind::kString) return string_;
+  KindError(what, "a string", kind_);
+}
+
+const std::vector<JsonValue>& JsonValue::AsArray(const char* what) const {
+  if (kind_ == Kind::kArray) return array_;
+  KindError(what, "an array", kind_);
+}
+
+const JsonValue* JsonValue::Find(std::string_view key) const {
+  if (kind_ != Kind::kObject) return nullptr;
+  for (const auto& kv : object_)
+    if (kv.first == key) return &kv.second;
+  return nullptr;
+}
+
+const JsonValue& JsonValue::At(std::string_view key, const char* context) const {
+  if (kind_ != Kind::kObject) KindError(context, "an object", kind_);
+  const JsonValue* v = Find(key);
+  if (!v)
+    ThrowError(ErrorCode::kInvalidModel, "PIR JSON: ", context, " has no \"", std::string(key),
+               "\" member");
+  return *v;
+}
+
+class JsonParser {
+ public:
+  JsonParser(std::string_view text, const std::string& source, const JsonLimits& limits)
+      : s_(text), source_(source), limits_(limits) {}
+
+  JsonValue ParseDocument() {
+    JsonValue v;
+    SkipWs();
+    ParseValue(v, 0);
+    SkipWs();
+    if (pos_ != s_.size()) Fail("unexpected trailing characters");
+    return v;
+  }
+
+ private:
+  [[noreturn]] void Fail(const std::string& what) const {
+    ThrowError(ErrorCode::kInvalidModel, source_, ": malformed JSON at byte ", pos_, ": ", what);
+  }
+
+  void SkipWs() {
+    while (pos_ < s_.size() && (s_[pos_] == ' ' || s_[pos_] == '\n' || s_[pos_] == '\r' ||
+                                s_[pos_] == '\t'))
+      ++pos_;
+  }
+
+  char Peek() const { return pos_ < s_.size() ? s_[pos_] : '\0'; }
+
+  void Expect(char c) {
+    if (Peek() != c) Fail(StrCat("expected '", c, "'"));
+    ++pos_;
+  }
+
+  void Count() {
+    if (++elements_ > limits_.max_elements) Fail("too many values");
+  }
+
+  void ParseValue(JsonValue& out, int depth) {
+    if (depth > limits_.max_depth) Fail(StrCat("nesting deeper than ", limits_.max_depth));
+    Count();
+    char c = Peek();
+    if (c == '{') {
+      ParseObject(out, depth);
+    } else if (c == '[') {
+      ParseArray(out, depth);
+    } else if (c == '"') {
+      out.kind_ = JsonValue::Kind::kString;
+      ParseString(out.string_);
+    } else if (c == 't') {
+      Literal("true");
+      out.kind_ = JsonValue::Kind::kBool;
+      out.bool_ = true;
+    } else if (c == 'f') {
+      Literal("false");
+      out.kind_ = JsonValue::Kind::kBool;
+      out.bool_ = false;
+    } else if (c == 'n') {
+      Literal("null");
+      out.kind_ = JsonValue::Kind::kNull;
+    } else if (c == '-' || (c >= '0' && c <= '9')) {
+      ParseNumber(out);
+    } else if (c == '\0' && pos_ >= s_.size()) {
+      Fail("unexpected end of input");
+    } else {
+      Fail(StrCat("unexpected character '", c, "'"));
+    }
+  }
+
+  void Literal(const char* word) {
+    std::string_view w(word);
+    if (s_.substr(pos_, w.size()) != w) Fail(StrCat("expected '", word, "'"));
+    pos_ += w.size();
+  }
+
+  void ParseObject(JsonValue& out, int depth) {
+    out.kind_ = JsonValue::Kind::kObject;
+    ++pos_;
+    SkipWs();
+    if (Peek() == '}') {
+      ++pos_;
+      return;
+    }
+    for (;;) {
+      SkipWs();
+      if (Peek() != '"') Fail("expected a member name");
+      std::string key;
+      ParseString(key);
+      SkipWs();
+      Expect(':');
+      SkipWs();
+      out.object_.emplace_back(std::move(key), JsonValue());
+      ParseValue(out.object_.back().second, depth + 1);
+      SkipWs();
+      if (Peek() == ',') {
+        ++pos_;
+        continue;
+      }
+      Expect('}');
+      return;
+    }
+  }
+
+  void ParseArray(JsonValue& out, int depth) {
+    out.kind_ = JsonValue::Kind::kArray;
+    ++pos_;
+    SkipWs();
+    if (Peek() == ']') {
+      ++pos_;
+      return;
+    }
+    for (;;) {
+      SkipWs();
+      out.array_.emplace_back();
+      ParseValue(out.array_.back(), depth + 1);
+      SkipWs();
+      if (Peek() == ',') {
+        ++pos_;
+        continue;
+      }
+      Expect(']');
+      return;
+    }
+  }
+
+  static void AppendUtf8(std::string& out, uint32_t cp) {
+    if (cp < 0x80) {
+      out += static_cast<char>(cp);
+    } else if (cp < 0x800) {
+      out += static_cast<char>(0xC0 | (cp >> 6));
+      out += static_cast<char>(0x80 | (cp & 0x3F));
+    } else if (cp < 0x10000) {
+      out += static_cast<char>(0xE0 | (cp >> 12));
+      out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+      out += static_cast<char>(0x80 | (cp & 0x3F));
+    } else {
+      out += static_cast<char>(0xF0 | (cp >> 18));
+      out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
+      out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+      out += static_cast<char>(0x80 | (cp & 0x3F));
+    }
+  }
+
+  uint32_t Hex4() {
+    if (pos_ + 4 > s_.size()) Fail("truncated \\u escape");
+    uint32_t v = 0;
+    for (int i = 0; i < 4; ++i) {
+      char c = s_[pos_++];
+      v <<= 4;
+      if (c >= '0' && c <= '9') v |= static_cast<uint32_t>(c - '0');
+      else if (c >= 'a' && c <= 'f') v |= static_cast<uint32_t>(c - 'a' + 10);
+      else if (c >= 'A' && c <= 'F') v |= static_cast<uint32_t>(c - 'A' + 10);
+      else Fail("bad hex digit in \\u escape");
+    }
+    return v;
+  }
+
+  void ParseString(std::string& out) {
+    ++pos_;  // opening quote
+    for (;;) {
+      if (pos_ >= s_.size()) Fail("unterminated string");
+      char c = s_[pos_++];
+      if (c == '"') return;
+      if (static_cast<unsigned char>(c) < 0x20) Fail("control character in string");
+      if (c != '\\') {
+        out += c;
+      } else {
+        if (pos_ >= s_.size()) Fail("unterminated escape");
+        char e = s_[pos_++];
+        switch (e) {
+          case '"': out += '"'; break;
+          case '\\': out += '\\'; break;
+          case '/': out += '/'; break;
+          case 'b': out += '\b'; break;
+          case 'f': out += '\f'; break;
+          case 'n': out += '\n'; break;
+          case 'r': out += '\r'; break;
+          case 't': out += '\t'; break;
+          case 'u': {
+            uint32_t cp = Hex4();
+            if (cp >= 0xD800 && cp < 0xDC00) {
+              if (s_.substr(pos_, 2) != "\\u") Fail("unpaired surrogate");
+              pos_ += 2;
+              uint32_t lo = Hex4();
+              if (lo < 0xDC00 || lo >= 0xE000) Fail("bad low surrogate");
+              cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+            }
+            AppendUtf8(out, cp);
+            break;
+          }
+          default: Fail(StrCat("bad escape '\\", e, "'"));
+        }
+      }
+      if (out.size() > limits_.max_string_bytes) Fail("string too long");
+    }
+  }
+
+  void ParseNumber(JsonValue& out) {
+    size_t start = pos_;
+    bool integral = true;
+    if (Peek() == '-') ++pos_;
+    if (!(Peek() >= '0' && Peek() <= '9')) Fail("bad number");
+    while (Peek() >= '0' && Peek() <= '9') ++pos_;
+    if (Peek() == '.') {
+      integral = false;
+      ++pos_;
+      if (!(Peek() >= '0' && Peek() <= '9')) Fail("bad number");
+      while (Peek() >= '0' && Peek() <= '9') ++pos_;
+    }
+    if (Peek() == 'e' || Peek() == 'E') {
+      integral = false;
+      ++pos_;
+      if (Peek() == '+' || Peek() == '-') ++pos_;
+      if (!(Peek() >= '0' && Peek() <= '9')) Fail("bad number");
+      while (Peek() >= '0' && Peek() <= '9') ++pos_;
+    }
+    const char* b = s_.data() + start;
+    const char* e = s_.data() + pos_;
+    if (integral) {
+      int64_t v = 0;
+      auto r = std::from_chars(b, e, v);
+      if (r.ec == std::errc() && r.ptr == e) {
+        out.kind_ = JsonValue::Kind::kInt;
+        out.int_ = v;
+        return;
+      }
+      // Out of int64 range (e.g. a uint64 id): keep it as a double.
+    }
+    double d = 0;
+    auto r = std::from_chars(b, e, d);
+    if (r.ptr != e) Fail("bad number");
+    if (r.ec == std::errc::result_out_of_range) Fail("number out of range");
+    out.kind_ = JsonValue::Kind::kDouble;
+    out.double_ = d;
+  }
+
+  std::string_view s_;
+  const std::string& source_;
+  JsonLimits limits_;
+  size_t pos_ = 0;
+  size_t elements_ = 0;
+};
+
+JsonValue ParseJson(std::string_view text, const std::string& source, const JsonLimits& limits) {
+  return JsonParser(text, source, limits).ParseDocument();
+}
+
+}  // namespace pdinfer
