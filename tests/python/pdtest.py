@@ -407,6 +407,22 @@ def _export_one(paddle, case, out_dir):
         open(os.path.join(out_dir, PARAMS_FILE), "wb").close()
 
 
+def _short_tb(exc, case):
+    """Traceback lines of the snippet itself (with its source line) plus the innermost frames."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    src = textwrap.dedent(case["code"]).splitlines()
+    lines, shown = [], set()
+    picked = [f for f in frames if f.filename.startswith("<OpCase")] + list(frames[-3:])
+    for f in picked:
+        if id(f) in shown:
+            continue
+        shown.add(id(f))
+        text = f.line or (src[f.lineno - 1].strip() if f.filename.startswith("<OpCase") and
+                          0 < (f.lineno or 0) <= len(src) else "")
+        lines.append(f'  File "{f.filename}", line {f.lineno}, in {f.name}\n    {text}')
+    return "Traceback (snippet and innermost frames):\n" + "\n".join(lines)
+
+
 def _export_child(job_file, result_file):
     """Child entry (FLAGS_enable_pir_api=0): export each case to its out_dir; per-case errors
     are collected, never fatal."""
@@ -422,8 +438,7 @@ def _export_child(job_file, result_file):
             os.makedirs(out_dir, exist_ok=True)
             _export_one(paddle, case, out_dir)
         except BaseException as e:  # noqa: BLE001
-            tb = traceback.format_exc(limit=-4)
-            errors[case["name"]] = f"{type(e).__name__}: {e}\n{tb}"[-4000:]
+            errors[case["name"]] = f"{type(e).__name__}: {e}\n{_short_tb(e, case)}"[-4000:]
     with open(result_file, "wb") as f:
         pickle.dump(errors, f)
 

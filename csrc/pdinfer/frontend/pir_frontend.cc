@@ -1,9 +1,10 @@
-// PIR JSON programs (spec/PADDLE_FORMATS.md §3). Detection is implemented; building
-// the graph is not yet.
+// PIR JSON programs (spec/PADDLE_FORMATS.md §3): detection here, translation in
+// pir_translate.cc.
 #include <cctype>
 
 #include "pdinfer/core/error.h"
 #include "pdinfer/frontend/frontend.h"
+#include "pdinfer/frontend/pir_translate.h"
 
 namespace pdinfer {
 
@@ -17,10 +18,8 @@ bool DetectPirProgram(const ByteView& program) {
   return false;
 }
 
-FrontendOutput BuildPirGraph(const ByteView& program, const ParamLoader&) {
-  ThrowError(ErrorCode::kUnsupported, program.origin,
-             ": PIR JSON programs are not supported yet; export the model in the legacy "
-             "format (.pdmodel) with FLAGS_enable_pir_api=0");
+FrontendOutput BuildPirGraph(const ByteView& program, const ParamLoader& load_params) {
+  return TranslatePirProgram(program, load_params);
 }
 
 }  // namespace pdinfer

@@ -11,7 +11,8 @@
 //  - matmul (v1, transpose_X/transpose_Y/alpha): the same broadcasting product scaled by
 //    alpha, as Paddle 3.x runs it, except that a 1-D X becomes [1, K] and a 1-D Y [K, 1]
 //    *before* the transpose flags apply (the legacy rule, which Paddle's default oneDNN
-//    CPU path keeps); a dim that came from a 1-D operand is dropped when it is 1.
+//    CPU path keeps); a dim that came from a 1-D operand is dropped when it is 1. When
+//    both operands have batch dims their batch sizes must also be equal.
 #include <algorithm>
 #include <string>
 #include <type_traits>
@@ -175,6 +176,13 @@ MatmulPlan PlanMatmul(const OpContext& ctx, const Shape& xs, const Shape& ys) {
              kLegacy ? " (after transpose_X/transpose_Y; a 1-D X is a row [1, K] and a 1-D Y "
                        "a column [K, 1] before transposing)"
                      : " (after trans_x/trans_y; a 1-D operand is never transposed)");
+  if (kLegacy && !p.x.batch.empty() && !p.y.batch.empty()) {
+    // The legacy op also insists on equal batch sizes when both operands have batch dims.
+    const int64_t bx = Product(p.x.batch), by = Product(p.y.batch);
+    PDI_ENFORCE_ARG(bx < 0 || by < 0 || bx == by, ctx.Where(), ": batch sizes of X ",
+                    ShapeToString(xs), " and Y ", ShapeToString(ys), " differ (", bx, " vs ", by,
+                    "); they must be equal or one operand must have rank <= 2");
+  }
   p.batch = BroadcastShapes(p.x.batch, p.y.batch, ctx.Where() + ": batch dims of X and Y");
   p.out = p.batch;
   const int64_t m = p.x.out_rows(), n = p.y.out_cols();

@@ -91,10 +91,14 @@ CASES = [
     v1("3d_shared_y", [3, 7, 13], [13, 5]),
     v1("3d_shared_x", [7, 13], [3, 13, 5], ty=False),
     v1("4d_tx", [2, 3, 13, 7], [2, 3, 13, 5], tx=True),
-    v1("4d_bcast", [2, 1, 7, 13], [3, 13, 5], alpha=-1.5),
-    v1("3d_bcast1", [1, 7, 13], [4, 5, 13], ty=True),
-    # equal batch products but unbroadcastable dims: Paddle 3.x rejects it too
-    v1("4d_vs_3d_same_batch", [2, 3, 7, 13], [6, 13, 5],
+    # v1 batches: equal batch sizes (products) that also broadcast dim by dim
+    v1("4d_vs_3d_bcast", [1, 3, 7, 13], [3, 13, 5], alpha=-1.5),
+    v1("4d_vs_4d_bcast", [2, 1, 7, 13], [1, 2, 5, 13], ty=True),
+    # equal batch products but unbroadcastable dims, or broadcastable dims with unequal
+    # products: Paddle 3.x rejects both
+    v1("4d_vs_3d_same_batch", [2, 3, 7, 13], [6, 13, 5], dynamic=True,
+       expect_error=pdinfer.InvalidArgumentError),
+    v1("3d_bcast1", [1, 7, 13], [4, 13, 5], dynamic=True,
        expect_error=pdinfer.InvalidArgumentError),
     v1("vec_mat", [13], [13, 5]),
     v1("mat_vec", [7, 13], [13]),
@@ -137,8 +141,10 @@ CASES += [
 ]
 
 
-def norm_case(name, op, xs, params, outs, attrs, param_shape=None, rtol=RTOL, atol=ATOL):
-    """params: list of (slot, var) fed as inputs with shape param_shape."""
+def norm_case(name, op, xs, params, outs, attrs, param_shape=None, rtol=RTOL, atol=ATOL,
+              fetch_outs=None):
+    """params: list of (slot, var) fed as inputs with shape param_shape; outs: output slots
+    (all created), fetch_outs: the ones fetched (default: all)."""
     lines = [f"x = paddle.static.data('x', {list(xs)}, 'float32')"]
     inputs = {"x": _rand(xs)}
     ins = ["'X': x"]
@@ -148,7 +154,7 @@ def norm_case(name, op, xs, params, outs, attrs, param_shape=None, rtol=RTOL, at
         ins.append(f"'{slot}': {var}")
     out_spec = "{" + ", ".join(f"'{o}': 'float32'" for o in outs) + "}"
     lines.append(f"r = append_op('{op}', {{{', '.join(ins)}}}, {out_spec}, {attrs!r})")
-    lines.append("out = [r[k] for k in %r]" % list(outs))
+    lines.append("out = [r[k] for k in %r]" % list(fetch_outs or outs))
     return OpCase(name=name, code="\n".join(lines), inputs=inputs, fetch=["out"], rtol=rtol,
                   atol=atol)
 
@@ -183,12 +189,12 @@ CASES += [
 
 # paddle.inference does not produce SavedMean/SavedVariance (fetching them fails), so
 # the parity cases fetch Y only; the saved statistics are checked against NumPy below.
-IN_OUT = ["Y"]
+IN_OUT = ["Y", "SavedMean", "SavedVariance"]
 CASES += [
     norm_case("instance_norm_4d", "instance_norm", [2, 3, 5, 7], [("Scale", "s"), ("Bias", "b")],
-              IN_OUT, {"epsilon": 1e-5}, param_shape=[3]),
+              IN_OUT, {"epsilon": 1e-5}, param_shape=[3], fetch_outs=["Y"]),
     norm_case("instance_norm_no_affine", "instance_norm", [2, 3, 11], [], IN_OUT,
-              {"epsilon": 1e-5}),
+              {"epsilon": 1e-5}, fetch_outs=["Y"]),
 ]
 
 
