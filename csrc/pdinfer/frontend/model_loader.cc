@@ -171,9 +171,63 @@ const Frontend& PickFrontend(const ByteView& program) {
   ThrowError(ErrorCode::kInvalidModel, program.origin, ": unrecognized program format");
 }
 
+// Names quoted in messages come from the file and may be any bytes; keep the message
+// valid UTF-8 (bindings decode it) by escaping invalid sequences and control bytes.
+std::string SanitizeMessage(const std::string& s) {
+  std::string out;
+  out.reserve(s.size());
+  auto escape = [&](unsigned char c) {
+    static const char* hex = "0123456789abcdef";
+    out += "\\x";
+    out += hex[c >> 4];
+    out += hex[c & 15];
+  };
+  for (size_t i = 0; i < s.size();) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    if (c < 0x80) {
+      if (c < 0x20 && c != '\n' && c != '\t') escape(c); else out += static_cast<char>(c);
+      ++i;
+      continue;
+    }
+    size_t len = (c >= 0xc2 && c <= 0xdf) ? 2 : (c >= 0xe0 && c <= 0xef) ? 3
+                 : (c >= 0xf0 && c <= 0xf4) ? 4 : 0;
+    bool ok = len > 0 && i + len <= s.size();
+    for (size_t k = 1; ok && k < len; ++k)
+      ok = (static_cast<unsigned char>(s[i + k]) & 0xc0) == 0x80;
+    if (ok && len == 3) {  // no overlongs or surrogates
+      unsigned char d = static_cast<unsigned char>(s[i + 1]);
+      ok = !(c == 0xe0 && d < 0xa0) && !(c == 0xed && d >= 0xa0);
+    }
+    if (ok && len == 4) {
+      unsigned char d = static_cast<unsigned char>(s[i + 1]);
+      ok = !(c == 0xf0 && d < 0x90) && !(c == 0xf4 && d >= 0x90);
+    }
+    if (ok) {
+      out.append(s, i, len);
+      i += len;
+    } else {
+      escape(c);
+      ++i;
+    }
+  }
+  return out;
+}
+
+LoadedModel LoadModelImpl(const ModelSource& source);
+
 }  // namespace
 
 LoadedModel LoadModel(const ModelSource& source) {
+  try {
+    return LoadModelImpl(source);
+  } catch (const Error& e) {
+    throw Error(e.code(), SanitizeMessage(e.message()));
+  }
+}
+
+namespace {
+
+LoadedModel LoadModelImpl(const ModelSource& source) {
   ByteView program;
   ParamLoader load_params;
   std::string description;
@@ -211,5 +265,7 @@ LoadedModel LoadModel(const ModelSource& source) {
     for (const std::string& w : model.warnings) std::fprintf(stderr, "[pdinfer] warning: %s\n", w.c_str());
   return model;
 }
+
+}  // namespace
 
 }  // namespace pdinfer

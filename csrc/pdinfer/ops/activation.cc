@@ -153,8 +153,9 @@ struct HardShrink {
   double t;
   explicit HardShrink(const AttributeMap& a) : t(a.GetFloat("threshold", 0.5)) {}
   template <typename T> T operator()(T x) const {
+    // Paddle keeps values on the threshold itself, and multiplies (so -0 stays -0).
     T th = static_cast<T>(t);
-    return (x < -th || x > th) ? x : T(0);
+    return x * static_cast<T>(x <= -th || x >= th);
   }
 };
 struct SoftShrink {

@@ -1,7 +1,6 @@
 // Ops that create tensors from attributes or small tensor inputs: fill_constant,
 // fill_constant_batch_size_like, fill_any_like, fill_zeros_like, assign_value, range,
 // linspace.
-#include <cerrno>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
@@ -34,8 +33,7 @@ struct FillScalar {
   bool use_int = false;  // the exact integer `i` is authoritative (large int64 values)
 };
 
-// Paddle's `str_value` wins over `value` when set; it may spell inf/-inf/nan, and keeps
-// int64 values that a float attribute would round.
+// Paddle's `str_value` wins over `value` when set; it may spell inf/-inf/nan.
 FillScalar ReadFillScalar(const OpContext& ctx, DataType dtype) {
   FillScalar s;
   std::string str = ctx.attrs().GetString("str_value", "");
@@ -50,18 +48,9 @@ FillScalar ReadFillScalar(const OpContext& ctx, DataType dtype) {
   } else if (str == "nan" || str == "-nan") {
     s.v = std::numeric_limits<double>::quiet_NaN();
   } else {
+    // Paddle parses the string as a double whatever the dtype (large int64 values round).
     const char* b = str.c_str();
     char* end = nullptr;
-    if (IsIntegerType(dtype)) {
-      errno = 0;
-      long long iv = std::strtoll(b, &end, 10);
-      if (end != b && *end == '\0' && errno == 0) {
-        s.i = iv;
-        s.v = static_cast<double>(iv);
-        s.use_int = true;
-        return s;
-      }
-    }
     s.v = std::strtod(b, &end);
     PDI_ENFORCE_MODEL(end != b, ctx.Where(), ": str_value '", str, "' is not a number");
   }

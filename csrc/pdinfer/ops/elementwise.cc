@@ -68,11 +68,12 @@ struct BinaryFn<BinOp::kDiv, T> {
 };
 template <typename T>
 struct BinaryFn<BinOp::kMax, T> {
-  T operator()(T a, T b) const { return a > b ? a : b; }
+  // A NaN on either side propagates (as Paddle's maximum does).
+  T operator()(T a, T b) const { return (a > b || a != a) ? a : b; }
 };
 template <typename T>
 struct BinaryFn<BinOp::kMin, T> {
-  T operator()(T a, T b) const { return a < b ? a : b; }
+  T operator()(T a, T b) const { return (a < b || a != a) ? a : b; }
 };
 template <typename T>
 struct BinaryFn<BinOp::kFMax, T> {

@@ -468,15 +468,25 @@ void CopyRun(const char* src, int64_t stride, int64_t n, size_t e, char* dst) {
   for (int64_t i = 0; i < n; ++i) std::memcpy(dst + i * static_cast<int64_t>(e), src + i * step, e);
 }
 
-// A TxT tile of a transpose: `a` rows that are contiguous in src (stride 1) and strided
-// (dst_a) in dst, `b` columns strided (src_b) in src and contiguous in dst.
+// One tile of a transpose: `na` elements contiguous in src (stride 1) that are strided
+// (dst_a) in dst, times `nb` elements strided (src_b) in src and contiguous in dst.
+// Staging through a small buffer makes every src and dst access a contiguous run, so
+// power-of-two strides (which map all rows of a tile to one cache set) do not thrash;
+// long runs along `a` (1 KB) keep the number of pages touched per element low.
+constexpr int64_t kTileRunBytes = 1024;
+constexpr int64_t kTileB = 16;
+int64_t TileA(size_t e) { return std::max<int64_t>(16, kTileRunBytes / static_cast<int64_t>(e)); }
+
 template <size_t E>
 void CopyTile(const char* src, int64_t src_b, char* dst, int64_t dst_a, int64_t na, int64_t nb) {
+  constexpr int64_t es = static_cast<int64_t>(E);
+  constexpr int64_t ta = std::max<int64_t>(16, kTileRunBytes / es);
+  alignas(64) unsigned char buf[ta * kTileB * E];  // buf[b][a]
+  for (int64_t b = 0; b < nb; ++b)
+    std::memcpy(buf + b * ta * es, src + b * src_b * es, static_cast<size_t>(na) * E);
   for (int64_t a = 0; a < na; ++a) {
-    const char* s = src + a * static_cast<int64_t>(E);
-    char* d = dst + a * dst_a * static_cast<int64_t>(E);
-    for (int64_t b = 0; b < nb; ++b)
-      std::memcpy(d + b * static_cast<int64_t>(E), s + b * src_b * static_cast<int64_t>(E), E);
+    char* d = dst + a * dst_a * es;
+    for (int64_t b = 0; b < nb; ++b) std::memcpy(d + b * es, buf + (b * ta + a) * es, E);
   }
 }
 
@@ -551,7 +561,7 @@ void CopyStrided(const void* src_v, const Shape& dims_in, const std::vector<int6
       if (s[k] == 1 && d[k] >= 4) tile_dim = static_cast<int>(k);
   }
   if (tile_dim >= 0) {
-    constexpr int64_t kTile = 32;
+    const int64_t tile_a = TileA(e);
     const std::vector<int64_t> dst_strides = ContiguousStrides(d);
     // Outer dims: every dim except tile_dim and the inner one.
     std::vector<int64_t> od, os_src, os_dst;
@@ -564,22 +574,22 @@ void CopyStrided(const void* src_v, const Shape& dims_in, const std::vector<int6
     int64_t outer = 1;
     for (int64_t v : od) outer *= v;
     const int64_t na_total = d[tile_dim];
-    const int64_t a_blocks = (na_total + kTile - 1) / kTile;
+    const int64_t a_blocks = (na_total + tile_a - 1) / tile_a;
     const int64_t dst_a = dst_strides[tile_dim];
     auto work = [&](int64_t begin, int64_t end) {
       for (int64_t w = begin; w < end; ++w) {
         const int64_t o = w / a_blocks, ab = w % a_blocks;
-        const int64_t a0 = ab * kTile, na = std::min(kTile, na_total - a0);
+        const int64_t a0 = ab * tile_a, na = std::min(tile_a, na_total - a0);
         const char* sb = src + (OffsetOf(o, od, os_src) + a0) * es;
         char* db = dst + (OffsetOf(o, od, os_dst) + a0 * dst_a) * es;
-        for (int64_t b0 = 0; b0 < inner; b0 += kTile) {
-          const int64_t nb = std::min(kTile, inner - b0);
+        for (int64_t b0 = 0; b0 < inner; b0 += kTileB) {
+          const int64_t nb = std::min(kTileB, inner - b0);
           CopyTileAny(sb + b0 * inner_stride * es, inner_stride, db + b0 * es, dst_a, na, nb, e);
         }
       }
     };
     const int64_t items = outer * a_blocks;
-    if (pool) ParallelForElements(*pool, items, kTile * inner * 2, work);
+    if (pool) ParallelForElements(*pool, items, tile_a * inner * 2, work);
     else work(0, items);
     return;
   }

@@ -1,11 +1,15 @@
 // pool2d (max / avg; explicit, SAME, VALID, global, adaptive, ceil_mode, exclusive;
 // NCHW and NHWC) and max_pool2d_with_index (max value + flat argmax per plane).
 //
-// Window rules follow Paddle's CPU kernels exactly, including two quirks:
-//  - a non-exclusive average divides by the window size clipped to [-pad, in + pad_begin)
-//    (Paddle reuses the leading padding at the far end), not by the full kernel size;
-//  - pool2d "max" ignores `adaptive` when placing windows (only the output size follows
-//    it), as Paddle's CPU pool2d kernel does.
+// Semantics are those of paddle.inference's default (oneDNN) configuration, which
+// runs pool2d through oneDNN except for adaptive pooling whose input size is not a
+// multiple of the output size (then Paddle's CPU kernel runs). Consequences:
+//  - a non-exclusive average always divides by kh*kw (ceil_mode overhang and
+//    asymmetric paddings count as padding);
+//  - adaptive "max" with non-divisible sizes keeps Paddle's CPU-kernel behaviour: the
+//    windows are NOT adaptive there (kernel = output size, placed with `strides`), only
+//    the output size follows `adaptive`. With divisible sizes the windows are the exact
+//    adaptive bins.
 #include <algorithm>
 #include <cfloat>
 #include <string>
@@ -26,10 +30,9 @@ struct PoolGeom {
   Shape OutputShape() const { return nhwc ? Shape{n, oh, ow, c} : Shape{n, c, oh, ow}; }
 };
 
-// One output index's window along one axis: input rows [begin, end) and the divisor
-// contribution (size) Paddle uses for non-exclusive averages.
+// One output index's window along one axis: input rows [begin, end).
 struct Window {
-  int64_t begin, end, size;
+  int64_t begin, end;
 };
 
 std::vector<int64_t> Pair(const OpContext& ctx, const char* name, std::vector<int64_t> def) {
@@ -137,13 +140,10 @@ std::vector<Window> Windows(int64_t in, int64_t out, int64_t k, int64_t stride, 
     if (adaptive) {
       wd.begin = (o * in) / out;
       wd.end = ((o + 1) * in + out - 1) / out;
-      wd.size = wd.end - wd.begin;
     } else {
       const int64_t b = o * stride - pad;
-      const int64_t e = std::min(b + k, in + pad);
-      wd.size = e - b;
       wd.begin = std::max<int64_t>(b, 0);
-      wd.end = std::min(e, in);
+      wd.end = std::min(b + k, in);
     }
     wd.end = std::max(wd.end, wd.begin);
   }
@@ -162,15 +162,16 @@ void ComputePool2dT(OpContext& ctx) {
   if (out_t.numel() == 0) return;
   T* out = out_t.data<T>();
   const T* x = ctx.Input("X").data<T>();
-  // Max windows never use the adaptive placement (Paddle's CPU kernel passes
-  // adaptive=false for max); average windows do.
-  const bool adaptive_windows = g.adaptive && !g.is_max;
+  // Max windows use the adaptive placement only where Paddle runs oneDNN (sizes
+  // divisible); its CPU kernel, used otherwise, places max windows non-adaptively.
+  const bool divisible = g.oh > 0 && g.ow > 0 && g.h % g.oh == 0 && g.w % g.ow == 0;
+  const bool adaptive_windows = g.adaptive && (!g.is_max || divisible);
   const std::vector<Window> wh = Windows(g.h, g.oh, g.kh, g.sh, g.pad_t, adaptive_windows);
   const std::vector<Window> ww = Windows(g.w, g.ow, g.kw, g.sw, g.pad_l, adaptive_windows);
   const bool count_valid = g.exclusive || g.adaptive;
   const T lowest = static_cast<T>(-FLT_MAX);
   auto divisor = [&](const Window& a, const Window& b) -> int64_t {
-    return count_valid ? (a.end - a.begin) * (b.end - b.begin) : a.size * b.size;
+    return count_valid ? (a.end - a.begin) * (b.end - b.begin) : g.kh * g.kw;
   };
   const int64_t work_per_out = std::max<int64_t>(1, g.kh * g.kw);
   if (!g.nhwc) {
@@ -310,20 +311,8 @@ void ComputeMaxPoolWithIndexT(OpContext& ctx) {
   T* out = out_t.data<T>();
   int32_t* mask = ctx.HasOutput("Mask") ? ctx.Output("Mask").data<int32_t>() : nullptr;
   const T* x = ctx.Input("X").data<T>();
-  // Windows here clip at the input edge only (no far-end padding term).
-  auto windows = [&](int64_t in, int64_t out_n, int64_t k, int64_t s, int64_t pad) {
-    std::vector<Window> v = Windows(in, out_n, k, s, pad, g.adaptive);
-    if (!g.adaptive)
-      for (int64_t o = 0; o < out_n; ++o) {
-        Window& wd = v[static_cast<size_t>(o)];
-        const int64_t b = o * s - pad;
-        wd.begin = std::max<int64_t>(b, 0);
-        wd.end = std::max(std::min(b + k, in), wd.begin);
-      }
-    return v;
-  };
-  const std::vector<Window> wh = windows(g.h, g.oh, g.kh, g.sh, g.pad_t);
-  const std::vector<Window> ww = windows(g.w, g.ow, g.kw, g.sw, g.pad_l);
+  const std::vector<Window> wh = Windows(g.h, g.oh, g.kh, g.sh, g.pad_t, g.adaptive);
+  const std::vector<Window> ww = Windows(g.w, g.ow, g.kw, g.sw, g.pad_l, g.adaptive);
   const int64_t plane_in = g.h * g.w, plane_out = g.oh * g.ow;
   const T lowest = static_cast<T>(-FLT_MAX);
   auto body = [&](int64_t p0, int64_t p1) {

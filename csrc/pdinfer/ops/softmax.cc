@@ -5,13 +5,80 @@
 // loops stay contiguous (and vectorizable) instead of striding by `inner`.
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <limits>
+#include <type_traits>
 #include <vector>
 
 #include "pdinfer/ops/registry.h"
 
 namespace pdinfer {
 namespace {
+
+// exp for float32 that the compiler can vectorize (std::exp calls a libm function per
+// element): Cody-Waite range reduction x = n*ln2 + r, |r| <= ln2/2, a degree-6
+// polynomial for e^r (relative error ~1e-7), and 2^n assembled in the exponent bits.
+// exp(x) underflows to 0 below -87.3 and saturates near e^88; NaN stays NaN.
+inline float ExpF(float x0) {
+  float x = x0 > 88.0f ? 88.0f : x0;
+  x = x < -87.3f ? -87.3f : x;
+  x = x0 != x0 ? 0.0f : x;  // keep the int conversion below defined for NaN
+  const float t = x * 1.44269504088896341f + 0.5f;
+  int n = static_cast<int>(t);
+  n -= t < static_cast<float>(n) ? 1 : 0;  // floor
+  const float fn = static_cast<float>(n);
+  float r = x - fn * 0.693359375f;
+  r = r - fn * -2.12194440e-4f;
+  float p = 1.9875691500e-4f;
+  p = p * r + 1.3981999507e-3f;
+  p = p * r + 8.3334519073e-3f;
+  p = p * r + 4.1665795894e-2f;
+  p = p * r + 1.6666665459e-1f;
+  p = p * r + 5.0000001201e-1f;
+  const float e = p * r * r + r + 1.0f;
+  const int bits = (n + 127) << 23;
+  float scale;
+  std::memcpy(&scale, &bits, sizeof scale);
+  const float y = e * scale;
+  // Plain selects between computed values (no nested conditions) so the loop if-converts.
+  const bool is_nan = x0 != x0;
+  const bool under = x0 < -87.3f;
+  const float z = under ? 0.0f : y;
+  return is_nan ? x0 : z;
+}
+
+template <typename T>
+inline T Exp(T x) {
+  if constexpr (std::is_same_v<T, float>) return ExpF(x);
+  else return std::exp(x);
+}
+
+// Max and sum of a contiguous run with 8 independent lanes, so the loops vectorize
+// without reassociating one accumulator chain. NaN is ignored by the max (it then
+// reaches the output through exp(NaN - max)).
+template <typename T>
+T RowMax(const T* x, int64_t n) {
+  T m[8];
+  for (int k = 0; k < 8; ++k) m[k] = -std::numeric_limits<T>::infinity();
+  int64_t j = 0;
+  for (; j + 8 <= n; j += 8)
+    for (int k = 0; k < 8; ++k) m[k] = x[j + k] > m[k] ? x[j + k] : m[k];
+  T r = m[0];
+  for (int k = 1; k < 8; ++k) r = m[k] > r ? m[k] : r;
+  for (; j < n; ++j) r = x[j] > r ? x[j] : r;
+  return r;
+}
+
+template <typename T>
+T RowSum(const T* x, int64_t n) {
+  T s[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  int64_t j = 0;
+  for (; j + 8 <= n; j += 8)
+    for (int k = 0; k < 8; ++k) s[k] += x[j + k];
+  T r = ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]));
+  for (; j < n; ++j) r += x[j];
+  return r;
+}
 
 struct AxisView {
   int64_t outer = 1, n = 1, inner = 1;
@@ -44,14 +111,9 @@ void SoftmaxBlock(const T* x, T* y, int64_t n, int64_t inner, int64_t k0, int64_
   const int64_t w = k1 - k0;
   if (inner == 1) {
     // One contiguous row.
-    T mx = -std::numeric_limits<T>::infinity();
-    for (int64_t j = 0; j < n; ++j) mx = x[j] > mx ? x[j] : mx;
-    T sum = 0;
-    for (int64_t j = 0; j < n; ++j) {
-      T e = std::exp(x[j] - mx);
-      y[j] = e;
-      sum += e;
-    }
+    const T mx = RowMax(x, n);
+    for (int64_t j = 0; j < n; ++j) y[j] = Exp<T>(x[j] - mx);
+    const T sum = RowSum(y, n);
     if (kLog) {
       T lse = mx + std::log(sum);
       for (int64_t j = 0; j < n; ++j) y[j] = x[j] - lse;
@@ -72,11 +134,8 @@ void SoftmaxBlock(const T* x, T* y, int64_t n, int64_t inner, int64_t k0, int64_
   for (int64_t j = 0; j < n; ++j) {
     const T* xr = x + j * inner + k0;
     T* yr = y + j * inner + k0;
-    for (int64_t k = 0; k < w; ++k) {
-      T e = std::exp(xr[k] - m[k]);
-      yr[k] = e;
-      s[k] += e;
-    }
+    for (int64_t k = 0; k < w; ++k) yr[k] = Exp<T>(xr[k] - m[k]);
+    for (int64_t k = 0; k < w; ++k) s[k] += yr[k];
   }
   if (kLog) {
     for (int64_t k = 0; k < w; ++k) s[k] = m[k] + std::log(s[k]);  // log-sum-exp
