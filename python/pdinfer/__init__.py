@@ -32,6 +32,12 @@ from . import _core
 __version__ = _core.version()
 
 
+def allocation_count() -> int:
+    """Tensor buffers allocated so far by this process (to check that steady-state runs
+    allocate nothing)."""
+    return int(_core.buffer_allocation_count())
+
+
 def supported_ops():
     """Names of the Paddle ops this build can run."""
     return list(_core.supported_ops())
@@ -40,7 +46,7 @@ def supported_ops():
 __all__ = [
     "Config", "DataType", "PlaceType", "PrecisionType", "Predictor", "PredictorPool",
     "Tensor", "create_predictor", "get_version", "get_num_bytes_of_data_type",
-    "get_trt_compile_version", "get_trt_runtime_version", "supported_ops", "inference",
+    "get_trt_compile_version", "get_trt_runtime_version", "supported_ops", "allocation_count", "inference",
     "PdinferError", "InvalidModelError", "InvalidArgumentError", "UnsupportedError",
     "NotFoundError", "OutOfMemoryError", "InternalError", "__version__",
 ]

@@ -5,6 +5,17 @@
       inputs (dynamic dims need --shape), run, and print outputs and timings.
   pdinfer ops     list the Paddle ops this build runs
   pdinfer env     versions and library locations
+
+Locating the C/C++/Go SDK of this installation (print and exit; several flags may be
+combined, e.g. ``cc app.c $(python -m pdinfer --cflags --libs)``):
+  --cflags          -I flag for the headers (pd_inference_api.h, paddle_inference_api.h)
+  --libs            link flags for the C API (libpdinfer_c), with an rpath
+  --cxx-libs        link flags for the C++ API (libpdinfer), with an rpath
+  --include-dir     the header directory
+  --lib-dir         the library directory
+  --cmake-dir       pdinfer_DIR for CMake's find_package(pdinfer)
+  --pkg-config-path a directory for PKG_CONFIG_PATH (packages pdinfer, pdinfer-cpp)
+  --go-dir          the Go package sources (for a go.mod replace directive)
 """
 
 from __future__ import annotations
@@ -101,8 +112,66 @@ def cmd_env(args) -> int:
     return 0
 
 
+_SDK_FLAGS = {
+    "--cflags": "-I flag for the C/C++ headers",
+    "--libs": "link flags for the C API (libpdinfer_c)",
+    "--cxx-libs": "link flags for the C++ API (libpdinfer)",
+    "--include-dir": "the header directory",
+    "--lib-dir": "the library directory",
+    "--cmake-dir": "pdinfer_DIR for CMake find_package(pdinfer)",
+    "--pkg-config-path": "directory to add to PKG_CONFIG_PATH",
+    "--go-dir": "the Go package sources",
+}
+
+
+def sdk_paths() -> dict:
+    """Absolute locations of the SDK files inside this installed package."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    return {
+        "include_dir": os.path.join(here, "include"),
+        "lib_dir": here,
+        "cmake_dir": os.path.join(here, "lib", "cmake", "pdinfer"),
+        "pkg_config_path": os.path.join(here, "lib", "pkgconfig"),
+        "go_dir": os.path.join(here, "go"),
+    }
+
+
+def cmd_sdk(argv) -> int:
+    parser = argparse.ArgumentParser(
+        prog="pdinfer", description="print where the C/C++/Go SDK of this installation is")
+    for flag, text in _SDK_FLAGS.items():
+        parser.add_argument(flag, dest="items", action="append_const", const=flag, help=text)
+    args = parser.parse_args(argv)
+    p = sdk_paths()
+    if not os.path.isfile(os.path.join(p["include_dir"], "pd_inference_api.h")):
+        print(f"pdinfer: error: this installation has no C/C++ SDK files in {p['include_dir']}",
+              file=sys.stderr)
+        return 1
+    lib = p["lib_dir"]
+    values = {
+        "--cflags": f"-I{p['include_dir']}",
+        "--libs": f"-L{lib} -lpdinfer_c -Wl,-rpath,{lib}",
+        "--cxx-libs": f"-L{lib} -lpdinfer -Wl,-rpath,{lib}",
+        "--include-dir": p["include_dir"],
+        "--lib-dir": lib,
+        "--cmake-dir": p["cmake_dir"],
+        "--pkg-config-path": p["pkg_config_path"],
+        "--go-dir": p["go_dir"],
+    }
+    if "--go-dir" in args.items and not os.path.isdir(p["go_dir"]):
+        print(f"pdinfer: error: the Go sources are not installed in {p['go_dir']}", file=sys.stderr)
+        return 1
+    print(" ".join(values[flag] for flag in args.items))
+    return 0
+
+
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="pdinfer", description="pdinfer command line")
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv and argv[0] in _SDK_FLAGS:
+        return cmd_sdk(argv)
+    parser = argparse.ArgumentParser(
+        prog="pdinfer", description="pdinfer command line",
+        epilog="SDK locations: pdinfer " + " | ".join(_SDK_FLAGS) + " (see python -m pdinfer --cflags -h)")
     sub = parser.add_subparsers(dest="cmd", required=True)
     run = sub.add_parser("run", help="run a model on seeded random inputs")
     run.add_argument("model", nargs="+", help="model dir, .pdmodel file, or PROG PARAMS")

@@ -166,7 +166,8 @@ class Config:
         self._bf16 = False
         self._ir_optim = True
         self._ir_debug = False
-        self._memory_optim = False
+        self._memory_optim = True  # pdinfer plans memory by default (see enable_memory_optim)
+        self._plan_cache_capacity = 16
         self._deleted_passes: List[str] = []
         self._passes: List[str] = []
         self._glog_info = True
@@ -333,7 +334,21 @@ class Config:
         self._ir_debug = bool(x)
 
     def enable_memory_optim(self, x: bool = True) -> None:
+        """Arena memory planning: intermediates share one buffer by lifetime, element-wise
+        ops run in place, and a steady-state run() allocates nothing. pdinfer turns this on
+        by default (Paddle does not); ``enable_memory_optim(False)`` switches it off."""
         self._memory_optim = bool(x)
+
+    def memory_optim_enabled(self) -> bool:
+        return self._memory_optim
+
+    def set_plan_cache_capacity(self, n: int) -> None:
+        """pdinfer extension: how many memory plans (one per distinct set of input shapes)
+        a predictor keeps; the least recently used is dropped beyond that."""
+        n = int(n)
+        if n < 1:
+            raise InvalidArgumentError(f"plan cache capacity must be >= 1, got {n}")
+        self._plan_cache_capacity = n
 
     def enable_memory_optim_enabled(self) -> bool:  # pragma: no cover - old spelling
         return self._memory_optim
@@ -460,8 +475,8 @@ class Tensor:
             raise InvalidArgumentError(
                 f"copy_from_cpu(): input '{self._name}' got unsupported dtype {arr.dtype}"
             )
+        shape = list(arr.shape)  # before ascontiguousarray, which makes 0-D arrays 1-D
         arr = np.ascontiguousarray(arr)
-        shape = list(arr.shape)
         if self._pending_shape is not None:
             if int(np.prod(self._pending_shape, dtype=np.int64)) != arr.size:
                 raise InvalidArgumentError(
@@ -534,6 +549,7 @@ class Predictor:
                 num_threads=config._threads,
                 ir_optim=config._ir_optim,
                 memory_optim=config._memory_optim,
+                plan_cache_capacity=config._plan_cache_capacity,
                 deleted_passes=list(config._deleted_passes),
             )
             if config._prog_buffer is not None:
@@ -591,6 +607,11 @@ class Predictor:
 
     def try_shrink_memory(self) -> int:
         return int(self._core.try_shrink_memory())
+
+    def memory_stats(self) -> Dict[str, int]:
+        """pdinfer extension: arena size, the sum of intermediate tensor sizes without
+        reuse, weights size, cached plans, ... for the most recent input shapes."""
+        return dict(self._core.memory_stats())
 
     def register_output_hook(self, hook) -> None:
         raise UnsupportedError("register_output_hook() is not supported by pdinfer yet")

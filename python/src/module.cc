@@ -83,7 +83,8 @@ PYBIND11_MODULE(_core, m) {
       .def(py::init([](const std::string& model_dir, const std::string& prog_file,
                        const std::string& params_file, py::object prog_buffer,
                        py::object params_buffer, int num_threads, bool ir_optim,
-                       bool memory_optim, std::vector<std::string> deleted_passes) {
+                       bool memory_optim, size_t plan_cache_capacity,
+                       std::vector<std::string> deleted_passes) {
              pdinfer::PredictorOptions o;
              o.model.model_dir = model_dir;
              o.model.prog_file = prog_file;
@@ -96,6 +97,7 @@ PYBIND11_MODULE(_core, m) {
              o.num_threads = num_threads;
              o.ir_optim = ir_optim;
              o.memory_optim = memory_optim;
+             o.plan_cache_capacity = plan_cache_capacity;
              o.deleted_passes = std::move(deleted_passes);
              py::gil_scoped_release release;
              return std::make_unique<pdinfer::Predictor>(o);
@@ -103,7 +105,7 @@ PYBIND11_MODULE(_core, m) {
            py::arg("model_dir") = "", py::arg("prog_file") = "", py::arg("params_file") = "",
            py::arg("prog_buffer") = py::none(), py::arg("params_buffer") = py::none(),
            py::arg("num_threads") = 1, py::arg("ir_optim") = true,
-           py::arg("memory_optim") = false,
+           py::arg("memory_optim") = true, py::arg("plan_cache_capacity") = 16,
            py::arg("deleted_passes") = std::vector<std::string>{})
       .def("get_input_names", &pdinfer::Predictor::input_names)
       .def("get_output_names", &pdinfer::Predictor::output_names)
@@ -159,6 +161,21 @@ PYBIND11_MODULE(_core, m) {
       .def("num_threads", &pdinfer::Predictor::num_threads)
       .def("model_format", &pdinfer::Predictor::model_format)
       .def("workspace_bytes", &pdinfer::Predictor::WorkspaceBytes)
+      .def("memory_stats",
+           [](const pdinfer::Predictor& p) {
+             pdinfer::MemoryStats m = p.memory_stats();
+             py::dict d;
+             d["arena_bytes"] = m.arena_bytes;
+             d["plan_arena_bytes"] = m.plan_arena_bytes;
+             d["intermediate_bytes_no_reuse"] = m.unshared_bytes;
+             d["own_buffer_bytes"] = m.own_buffer_bytes;
+             d["weights_bytes"] = p.graph().ConstantBytes();
+             d["cached_plans"] = m.cached_plans;
+             d["plans_built"] = m.plans_built;
+             d["inplace_ops"] = m.inplace_ops;
+             d["memory_optim"] = p.options().memory_optim;
+             return d;
+           })
       .def("weights_bytes", [](const pdinfer::Predictor& p) { return p.graph().ConstantBytes(); })
       .def("num_nodes", [](const pdinfer::Predictor& p) { return p.graph().nodes().size(); })
       .def("graph_string", [](const pdinfer::Predictor& p) { return p.graph().ToString(); })

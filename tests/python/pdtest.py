@@ -91,6 +91,12 @@ import traceback
 
 import numpy as np
 
+
+def _contig(a):
+    """C-contiguous array that keeps 0-D arrays 0-D (np.ascontiguousarray makes them 1-D)."""
+    a = np.asarray(a)
+    return a if a.flags.c_contiguous else np.ascontiguousarray(a)
+
 HARNESS_VERSION = "1"  # bump to invalidate every cached export/reference
 MODEL_FILE = "inference.pdmodel"
 PARAMS_FILE = "inference.pdiparams"
@@ -170,7 +176,7 @@ def _child_env(pir=None):
 
 def _hash_inputs(h, inputs):
     for k in inputs:
-        a = np.ascontiguousarray(inputs[k])
+        a = _contig(inputs[k])
         h.update(repr((k, a.dtype.str, a.shape)).encode())
         h.update(a.tobytes())
 
@@ -215,7 +221,7 @@ def _infer_child(job_file, mode, result_dir):
                     raise KeyError(f"model input {n!r} has no value in the case inputs {sorted(inputs)}")
                 h = pred.get_input_handle(n)
                 h.reshape(list(inputs[n].shape))
-                h.copy_from_cpu(np.ascontiguousarray(inputs[n]))
+                h.copy_from_cpu(_contig(inputs[n]))
             pred.run()
             out_names = list(pred.get_output_names())
             res.update(input_names=in_names, output_names=out_names,
@@ -527,7 +533,7 @@ def paddle_reference(cases):
                 with open(os.path.join(tmp, "export_error.txt"), "w") as f:
                     f.write(errors[c.name])
             else:
-                jobs.append((c.name, tmp, {k: np.ascontiguousarray(v) for k, v in c.inputs.items()}))
+                jobs.append((c.name, tmp, {k: _contig(v) for k, v in c.inputs.items()}))
         res = _reference_runs(jobs, _ref_timeout()) if jobs else {}
         for (c, entry), (_, tmp) in zip(todo, tmp_dirs):
             if c.name in errors:
@@ -572,7 +578,7 @@ def run_pdinfer(model_dir, inputs, predictor=None):
     for n in in_names:
         if n not in inputs:
             raise KeyError(f"pdinfer model input {n!r} has no value (inputs: {sorted(inputs)})")
-        predictor.get_input_handle(n).copy_from_cpu(np.ascontiguousarray(inputs[n]))
+        predictor.get_input_handle(n).copy_from_cpu(_contig(inputs[n]))
     predictor.run()
     out_names = list(predictor.get_output_names())
     outs = [np.asarray(predictor.get_output_handle(n).copy_to_cpu()) for n in out_names]

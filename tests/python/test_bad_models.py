@@ -331,6 +331,27 @@ def test_scalar_attr():
     np.testing.assert_allclose(pred.run([x])[0], x * 2.5)
 
 
+def test_program_whose_first_block_is_123_bytes_is_not_taken_for_json():
+    # 123 = ord("{"): such a ProgramDesc starts with b"\n{" like a JSON document.
+    vars_ = holders() + [var("x", dims=[-1, 4]), var("y", dims=[-1, 4])]
+    ops = [feed("x", 0), op("relu", {"X": ["x"]}, {"Out": ["y"]}), fetch("y", 0)]
+    body = block(vars_, ops)
+    pad = 123 - len(body) - 3  # an unknown length-delimited field: 2 tag/len bytes + payload
+    assert 0 <= pad < 100, len(body)
+    body += f_bytes(99, b"\0" * (pad + 1))
+    assert len(body) == 123
+    prog = f_bytes(1, body)
+    assert prog[:2] == b"\n{"
+    pred = load_buffers(prog)
+    x = np.array([[1, -2, 3, -4]], "float32")
+    np.testing.assert_array_equal(pred.run([x])[0], np.maximum(x, 0))
+
+
+def test_not_a_paddle_program():
+    onnx_like = b"\x08\x07\x12\x07pytorch" + b"\0" * 20
+    assert_error(InvalidModelError, lambda: load_buffers(onnx_like), "not a Paddle program")
+
+
 def test_feed_and_fetch_follow_col_not_op_order():
     vars_ = holders() + [var("a", dims=[-1, 4]), var("b2", dims=[-1, 4]),
                          var("s", dims=[-1, 4]), var("r", dims=[-1, 4])]

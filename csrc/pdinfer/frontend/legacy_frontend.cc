@@ -362,9 +362,21 @@ class GraphBuilder {
 }  // namespace
 
 bool DetectLegacyProgram(const ByteView& program) {
-  // Content, not extension: a ProgramDesc's first byte is a protobuf tag; the only
-  // other format we know starts with '{' (PIR JSON).
-  return !DetectPirProgram(program);
+  // Content, not extension. A ProgramDesc starts with the tag of one of its top-level
+  // fields: blocks (0x0a), the old op_compatible_map (0x1a), version (0x22) or
+  // op_version_map (0x2a). 0x0a is also '\n', so rule out a JSON object: '{' then '"'
+  // or '}' after optional whitespace. (A ProgramDesc whose first block is 123 bytes
+  // long starts 0x0a '{' 0x08, so the second check must look past the brace.)
+  if (program.size == 0) return false;
+  uint8_t first = program.data[0];
+  if (first != 0x0a && first != 0x1a && first != 0x22 && first != 0x2a) return false;
+  auto is_ws = [](uint8_t c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; };
+  size_t i = 0;
+  while (i < program.size && is_ws(program.data[i])) ++i;
+  if (i == program.size || program.data[i] != '{') return true;
+  ++i;
+  while (i < program.size && is_ws(program.data[i])) ++i;
+  return !(i < program.size && (program.data[i] == '"' || program.data[i] == '}'));
 }
 
 FrontendOutput BuildLegacyGraph(const ByteView& program, const ParamLoader& load_params) {

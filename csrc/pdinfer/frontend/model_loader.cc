@@ -17,9 +17,10 @@ namespace pdinfer {
 namespace {
 
 // Checked in order; the first whose detect accepts the program bytes builds the graph.
+// Legacy first: its check is the stricter one (see DetectLegacyProgram).
 const Frontend kFrontends[] = {
-    {"pir", DetectPirProgram, BuildPirGraph},
     {"legacy", DetectLegacyProgram, BuildLegacyGraph},
+    {"pir", DetectPirProgram, BuildPirGraph},
 };
 
 bool EndsWith(const std::string& s, const std::string& suffix) {
@@ -168,7 +169,8 @@ ParamLoader MakeFileParamLoader(const Located& loc) {
 const Frontend& PickFrontend(const ByteView& program) {
   for (const Frontend& f : kFrontends)
     if (f.detect(program)) return f;
-  ThrowError(ErrorCode::kInvalidModel, program.origin, ": unrecognized program format");
+  ThrowError(ErrorCode::kInvalidModel, program.origin,
+             ": not a Paddle program (neither a ProgramDesc protobuf nor a PIR JSON file)");
 }
 
 // Names quoted in messages come from the file and may be any bytes; keep the message

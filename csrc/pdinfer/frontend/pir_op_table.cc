@@ -46,13 +46,19 @@ std::vector<PirOpSpec> BuildTable() {
   t.push_back({"logical_or", "logical_or", {T("X"), T("Y")}, {"Out"}});
   t.push_back({"logical_xor", "logical_xor", {T("X"), T("Y")}, {"Out"}});
   unary("logical_not", "logical_not");
+  for (const char* n : {"bitwise_and", "bitwise_or", "bitwise_xor"})
+    t.push_back({n, n, {T("X"), T("Y")}, {"Out"}});
 
   // Activations and unary math.
   for (const char* n : {"relu", "sigmoid", "tanh", "exp", "log", "log2", "log10", "log1p",
                         "sqrt", "rsqrt", "square", "abs", "sign", "reciprocal", "floor",
                         "ceil", "round", "sin", "cos", "erf", "silu", "softsign",
-                        "tanh_shrink", "mish", "logsigmoid", "isnan", "isinf", "isfinite"})
+                        "tanh_shrink", "logsigmoid", "isnan", "isinf", "isfinite", "tan",
+                        "asin", "acos", "atan", "sinh", "cosh", "asinh", "acosh", "atanh",
+                        "expm1", "bitwise_not"})
     unary(n, n);
+  unary("mish", "mish", {{"lambda", "threshold"}});
+  unary("celu", "celu");
   unary("relu6", "relu6", {}, {"threshold=6.0"});
   unary("gelu", "gelu");
   unary("hardswish", "hard_swish", {}, {"threshold=6.0", "scale=6.0", "offset=3.0"});
@@ -90,6 +96,8 @@ std::vector<PirOpSpec> BuildTable() {
   t.push_back({"depthwise_conv2d_transpose", "depthwise_conv2d_transpose",
                {T("Input"), T("Filter"), IA("output_size", nullptr, nullptr)}, {"Output"}});
   t.push_back({"pool2d", "pool2d", {T("X"), IA("ksize", nullptr, nullptr)}, {"Out"}});
+  t.push_back({"max_pool2d_with_index", "max_pool2d_with_index", {T("X")}, {"Out", "Mask"},
+               {{"kernel_size", "ksize"}}});
 
   // Normalization.
   for (const char* bn : {"batch_norm", "batch_norm_"})
@@ -128,6 +136,7 @@ std::vector<PirOpSpec> BuildTable() {
                {"Out"}});
   t.push_back({"concat", "concat", {L("X"), S("axis", "AxisTensor")}, {"Out"}});
   t.push_back({"stack", "stack", {L("X")}, {"Y"}});
+  t.push_back({"unstack", "unstack", {T("X")}, {"Y*"}});
   t.push_back({"split", "split",
                {T("X"), IA("sections", nullptr, "SectionsTensorList"), S("axis", "AxisTensor")},
                {"Out*"}});
@@ -144,6 +153,11 @@ std::vector<PirOpSpec> BuildTable() {
                {{"pad_value", "value"}}});
   t.push_back({"pad", "pad", {T("X"), S("pad_value", nullptr)}, {"Out"}});
   t.push_back({"shape", "shape", {T("Input")}, {"Out"}});
+  t.push_back({"numel", "size", {T("Input")}, {"Out"}});
+
+  // Creation ops whose operands are all tensors.
+  t.push_back({"linspace", "linspace", {T("Start"), T("Stop"), T("Num")}, {"Out"}});
+  t.push_back({"full_batch_size_like", "fill_constant_batch_size_like", {T("Input")}, {"Out"}});
 
   // Reductions: PIR's axis operand is an IntArray; an empty list means all axes.
   for (auto [pir, legacy] : {std::pair{"sum", "reduce_sum"}, std::pair{"mean", "reduce_mean"},
@@ -157,8 +171,9 @@ std::vector<PirOpSpec> BuildTable() {
   t.push_back({"topk", "top_k_v2", {T("X"), S("k", "K")}, {"Out", "Indices"}});
   t.push_back({"cumsum", "cumsum", {T("X"), S("axis", nullptr)}, {"Out"}});
   t.push_back({"p_norm", "p_norm", {T("X")}, {"Out"}});
-  t.push_back({"dropout", "dropout", {T("X"), Ignore()}, {"Out", "Mask"},
-               {{"mode", "dropout_implementation"}, {"p", "dropout_prob"}}});
+  // dropout(x, seed_tensor, Scalar p, ...): p is an operand (a pd_op.full), not an attr.
+  t.push_back({"dropout", "dropout", {T("X"), Ignore(), S("dropout_prob", nullptr)},
+               {"Out", "Mask"}, {{"mode", "dropout_implementation"}, {"p", "dropout_prob"}}});
   return t;
 }
 

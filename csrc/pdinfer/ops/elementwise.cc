@@ -264,8 +264,11 @@ void ComputeScale(OpContext& ctx) {
   Tensor& out = ctx.Output("Out");
   std::optional<double> scale = ReadScalar(ctx, "scale", 1.0, "ScaleTensor");
   PDI_ENFORCE_INTERNAL(scale.has_value(), ctx.Where(), ": ScaleTensor has no data");
-  // Paddle stores bias as a float32 attribute; round through float to match.
-  const double bias = static_cast<float>(ctx.attrs().GetFloat("bias", 0.0));
+  // Paddle stores bias as a float32 attribute (or takes it from BiasTensor); round through
+  // float to match.
+  std::optional<double> bias_v = ReadScalar(ctx, "bias", 0.0, "BiasTensor");
+  PDI_ENFORCE_INTERNAL(bias_v.has_value(), ctx.Where(), ": BiasTensor has no data");
+  const double bias = static_cast<float>(*bias_v);
   const bool after = ctx.attrs().GetBool("bias_after_scale", true);
   DispatchNumeric(x.dtype(), ctx.Where(), [&](auto tag) {
     using T = decltype(tag);
@@ -306,7 +309,7 @@ struct Registrations {
     RegisterBinary<BinOp::kFMin>("elementwise_fmin");
     OpRegistry::Global().Register(OpDef{"sum", {"X+"}, {"Out"}, InferSum, ComputeSum});
     OpRegistry::Global().Register(
-        OpDef{"scale", {"X", "ScaleTensor?"}, {"Out"}, InferSameAsInput, ComputeScale});
+        OpDef{"scale", {"X", "ScaleTensor?", "BiasTensor?"}, {"Out"}, InferSameAsInput, ComputeScale});
   }
 };
 Registrations registrations;

@@ -35,11 +35,12 @@ void BinaryBroadcast(ThreadPool& pool, const TX* x, const Shape& xa, const TY* y
   const int64_t inner = ix.inner();
   const int64_t sx = ix.inner_stride(0), sy = ix.inner_stride(1);
   ParallelForElements(pool, n, cost, [&](int64_t b, int64_t e) {
-    int64_t row = b / inner, col = b % inner;
-    int64_t off[BroadcastIndexer::kMaxOperands];
+    int64_t col = b % inner;
+    BroadcastIndexer::Cursor cur;
+    ix.Seek(b / inner, &cur);
+    const int64_t* off = cur.offsets;
     while (b < e) {
       const int64_t len = std::min(inner - col, e - b);
-      ix.RowOffsets(row, off);
       const TX* xp = x + off[0] + col * sx;
       const TY* yp = y + off[1] + col * sy;
       TO* op = out + b;
@@ -56,8 +57,8 @@ void BinaryBroadcast(ThreadPool& pool, const TX* x, const Shape& xa, const TY* y
         for (int64_t k = 0; k < len; ++k) op[k] = v;
       }
       b += len;
-      ++row;
       col = 0;
+      if (b < e) ix.Next(&cur);
     }
   });
 }
@@ -74,11 +75,12 @@ void TernaryBroadcast(ThreadPool& pool, const TA* a, const Shape& as, const TB* 
   const int64_t inner = ix.inner();
   const int64_t sa = ix.inner_stride(0), sb = ix.inner_stride(1), sc = ix.inner_stride(2);
   ParallelForElements(pool, n, cost, [&](int64_t b, int64_t e) {
-    int64_t row = b / inner, col = b % inner;
-    int64_t off[BroadcastIndexer::kMaxOperands];
+    int64_t col = b % inner;
+    BroadcastIndexer::Cursor cur;
+    ix.Seek(b / inner, &cur);
+    const int64_t* off = cur.offsets;
     while (b < e) {
       const int64_t len = std::min(inner - col, e - b);
-      ix.RowOffsets(row, off);
       const TA* ap = a + off[0] + col * sa;
       const TB* bp = b_ + off[1] + col * sb;
       const TC* cp = c + off[2] + col * sc;
@@ -89,8 +91,8 @@ void TernaryBroadcast(ThreadPool& pool, const TA* a, const Shape& as, const TB* 
         for (int64_t k = 0; k < len; ++k) op[k] = f(ap[k * sa], bp[k * sb], cp[k * sc]);
       }
       b += len;
-      ++row;
       col = 0;
+      if (b < e) ix.Next(&cur);
     }
   });
 }

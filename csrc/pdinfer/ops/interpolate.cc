@@ -1,13 +1,19 @@
 // Resize ops: {nearest,bilinear,bicubic,linear,trilinear}_interp_v2 and their v1
-// predecessors (nearest_interp, bilinear_interp, ...).
+// predecessors (nearest_interp, bilinear_interp, ...; same semantics, but `scale` is one
+// float applied to every spatial dim).
 //
 // Output size, by priority: SizeTensor (one int tensor per spatial dim), then OutSize
 // (one int tensor with all dims) over the scale (Scale tensor, else the `scale`
-// attribute: a list in v2, one float in v1), over out_d / out_h / out_w. Source
-// coordinates follow Paddle's CPU kernels bit for bit (float ratio, truncating casts):
-//   ratio = align_corners ? (in-1)/(out-1) : v2 with a scale ? 1/scale : in/out
-// (v1 always uses in/out). align_mode 0 (half-pixel) applies only to the linear family
-// without align_corners. When every output dim equals the input's, the input is copied.
+// attribute) over out_d / out_h / out_w. Source coordinates follow Paddle's CPU kernels
+// (float ratio, truncating casts):
+//   ratio = align_corners ? (in-1)/(out-1) : a scale was given ? 1/scale : in/out
+// align_mode 0 (half-pixel) applies only to the linear family without align_corners.
+// When every output dim equals the input's, the input is copied.
+//
+// One exception mirrors paddle.inference's default (oneDNN) configuration:
+// nearest_interp_v2 without OutSize / SizeTensor runs oneDNN's nearest resampling
+// there, which ignores align_corners, picks src = round((dst + 0.5) * in / out - 0.5)
+// and computes a scaled size in float (Paddle's CPU kernel uses double).
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -25,6 +31,7 @@ struct InterpGeom {
   Method method = Method::kNearest;
   bool channel_last = false;
   bool align_corners = false;
+  bool onednn_nearest = false;  // see the file comment
   int align_mode = 1;
   int dims = 2;  // spatial dims: 1, 2 or 3 (d, h, w; missing leading ones are 1)
   int64_t n = -1, c = -1;
@@ -75,7 +82,8 @@ float ReadFloat(const OpContext& ctx, const Tensor& t, int64_t k) {
   }
 }
 
-InterpGeom ParseInterp(const OpContext& ctx, bool v1, const std::string& default_method) {
+InterpGeom ParseInterp(const OpContext& ctx, bool v1, bool onednn_nearest_op,
+                       const std::string& default_method) {
   const Shape& x = ctx.InputShape("X");
   InterpGeom g;
   g.method = MethodFromName(ctx, ctx.attrs().GetString("interp_method", default_method));
@@ -105,6 +113,8 @@ InterpGeom ParseInterp(const OpContext& ctx, bool v1, const std::string& default
   const size_t size_tensors = ctx.InputCount("SizeTensor");
   bool have_size_tensor = false;
   for (size_t k = 0; k < size_tensors; ++k) have_size_tensor |= ctx.HasInput("SizeTensor", k);
+  g.onednn_nearest = onednn_nearest_op && g.method == Method::kNearest && !have_size_tensor &&
+                     !ctx.HasInput("OutSize");
   if (have_size_tensor) {
     PDI_ENFORCE_ARG(size_tensors == static_cast<size_t>(g.dims), ctx.Where(), ": SizeTensor has ",
                     size_tensors, " tensors, expected ", g.dims, " for a rank-", rank, " input");
@@ -119,7 +129,7 @@ InterpGeom ParseInterp(const OpContext& ctx, bool v1, const std::string& default
       if (t) {
         PDI_ENFORCE_ARG(t->numel() >= 1, ctx.Where(), ": Scale is empty");
         for (int i = 0; i < g.dims; ++i) {
-          const int64_t k = (!v1 && t->numel() > 1) ? std::min<int64_t>(i, t->numel() - 1) : 0;
+          const int64_t k = t->numel() > 1 ? std::min<int64_t>(i, t->numel() - 1) : 0;
           g.scale[first + i] = ReadFloat(ctx, *t, k);
         }
         scaled = true;
@@ -144,8 +154,14 @@ InterpGeom ParseInterp(const OpContext& ctx, bool v1, const std::string& default
       for (int i = first; i < 3; ++i) {
         PDI_ENFORCE_ARG(g.scale[i] > 0.f, ctx.Where(), ": scale values must be > 0, got ",
                         g.scale[i]);
-        g.out[i] = g.in[i] >= 0 ? static_cast<int64_t>(static_cast<float>(g.in[i]) * g.scale[i])
-                                : -1;
+        if (g.in[i] < 0) {
+          g.out[i] = -1;
+        } else if (g.onednn_nearest) {
+          g.out[i] = static_cast<int64_t>(static_cast<float>(g.in[i]) * g.scale[i]);
+        } else {
+          g.out[i] = static_cast<int64_t>(static_cast<double>(g.in[i]) *
+                                          static_cast<double>(g.scale[i]));
+        }
       }
     }
     if (ctx.HasInput("OutSize")) {
@@ -167,19 +183,31 @@ InterpGeom ParseInterp(const OpContext& ctx, bool v1, const std::string& default
   return g;
 }
 
-float Ratio(const InterpGeom& g, int i, bool v1) {
+// Paddle's AreaPixelComputeScale; 2-D/3-D kernels then zero the ratio of a size-1 output.
+float Ratio(const InterpGeom& g, int i) {
   const int64_t in = g.in[i], out = g.out[i];
-  if (out <= 1) return 0.f;
-  if (g.align_corners) return static_cast<float>(in - 1) / static_cast<float>(out - 1);
-  if (!v1 && g.scale[i] > 0.f) return static_cast<float>(1. / g.scale[i]);
-  return static_cast<float>(in) / static_cast<float>(out);
+  if (out <= 1 && g.dims > 1) return 0.f;
+  if (g.align_corners) {
+    return out > 1 ? static_cast<float>(in - 1) / static_cast<float>(out - 1) : 0.f;
+  }
+  if (g.scale[i] > 0.f) return static_cast<float>(1.0 / static_cast<double>(g.scale[i]));
+  return out > 0 ? static_cast<float>(in) / static_cast<float>(out) : 0.f;
 }
 
-std::vector<int64_t> NearestTable(int64_t in, int64_t out, float ratio, bool align_corners) {
+std::vector<int64_t> NearestTable(int64_t in, int64_t out, float ratio, bool align_corners,
+                                  bool onednn) {
   std::vector<int64_t> t(static_cast<size_t>(out));
   for (int64_t k = 0; k < out; ++k) {
-    int64_t s = align_corners ? static_cast<int64_t>(ratio * k + 0.5)
-                              : static_cast<int64_t>(ratio * k);
+    int64_t s;
+    if (onednn) {
+      s = static_cast<int64_t>(std::round((static_cast<float>(k) + 0.5f) *
+                                              static_cast<float>(in) / static_cast<float>(out) -
+                                          0.5f));
+    } else if (align_corners) {
+      s = std::lround(ratio * static_cast<float>(k));
+    } else {
+      s = static_cast<int64_t>(ratio * static_cast<float>(k));
+    }
     t[static_cast<size_t>(k)] = std::min(std::max<int64_t>(s, 0), in - 1);
   }
   return t;
@@ -191,8 +219,10 @@ struct LinearTable {
   std::vector<float> w_lo, w_hi;
 };
 
+// `float_src`: Paddle computes the half-pixel source coordinate in float for some axes
+// (bilinear width, trilinear) and in double for others; kept for bit-exact weights.
 LinearTable MakeLinearTable(int64_t in, int64_t out, float ratio, bool align_corners,
-                            int align_mode) {
+                            int align_mode, bool float_src) {
   const bool half_pixel = align_mode == 0 && !align_corners;
   LinearTable t;
   t.lo.resize(static_cast<size_t>(out));
@@ -201,12 +231,14 @@ LinearTable MakeLinearTable(int64_t in, int64_t out, float ratio, bool align_cor
   t.w_hi.resize(static_cast<size_t>(out));
   for (int64_t k = 0; k < out; ++k) {
     int64_t lo = half_pixel ? static_cast<int64_t>(ratio * (k + 0.5) - 0.5)
-                            : static_cast<int64_t>(ratio * k);
+                            : static_cast<int64_t>(ratio * static_cast<float>(k));
     lo = std::min(std::max<int64_t>(lo, 0), in - 1);
     const int64_t hi = std::min(lo + 1, in - 1);
-    float src = static_cast<float>(ratio * (k + 0.5) - 0.5);
+    float src = float_src ? ratio * (static_cast<float>(k) + 0.5f) - 0.5f
+                          : static_cast<float>(ratio * (k + 0.5) - 0.5);
     src = src > 0 ? src : 0;
-    const float d = half_pixel ? src - static_cast<float>(lo) : ratio * k - static_cast<float>(lo);
+    const float d = half_pixel ? src - static_cast<float>(lo)
+                               : ratio * static_cast<float>(k) - static_cast<float>(lo);
     const size_t i = static_cast<size_t>(k);
     t.lo[i] = lo;
     t.hi[i] = hi;
@@ -238,21 +270,21 @@ T CubicInterp(T x0, T x1, T x2, T x3, T t) {
 // Work is split into rows: (image, out_d, out_h); an image is one (n, c) plane for
 // channel-first data (ce = 1) or one n for channel-last data (ce = C channels per pixel).
 template <typename T>
-void RunInterp(OpContext& ctx, const InterpGeom& g, bool v1, const T* x, T* y) {
+void RunInterp(OpContext& ctx, const InterpGeom& g, const T* x, T* y) {
   const int64_t ce = g.channel_last ? g.c : 1;
   const int64_t images = g.channel_last ? g.n : g.n * g.c;
   const int64_t ind = g.in[0], inh = g.in[1], inw = g.in[2];
   const int64_t od = g.out[0], oh = g.out[1], ow = g.out[2];
   const int64_t in_img = ind * inh * inw * ce, out_img = od * oh * ow * ce;
-  const float rd = Ratio(g, 0, v1), rh = Ratio(g, 1, v1), rw = Ratio(g, 2, v1);
+  const float rd = Ratio(g, 0), rh = Ratio(g, 1), rw = Ratio(g, 2);
   const int64_t rows = images * od * oh;
   auto pix = [&](int64_t d, int64_t h, int64_t w) { return ((d * inh + h) * inw + w) * ce; };
   const int64_t min_rows = std::max<int64_t>(1, 16384 / std::max<int64_t>(ow * ce, 1));
 
   if (g.method == Method::kNearest) {
-    const auto td = NearestTable(ind, od, rd, g.align_corners);
-    const auto th = NearestTable(inh, oh, rh, g.align_corners);
-    const auto tw = NearestTable(inw, ow, rw, g.align_corners);
+    const auto td = NearestTable(ind, od, rd, g.align_corners, g.onednn_nearest);
+    const auto th = NearestTable(inh, oh, rh, g.align_corners, g.onednn_nearest);
+    const auto tw = NearestTable(inw, ow, rw, g.align_corners, g.onednn_nearest);
     ctx.pool().ParallelFor(rows, min_rows, [&](int64_t r0, int64_t r1) {
       for (int64_t r = r0; r < r1; ++r) {
         const int64_t img = r / (od * oh), d = (r / oh) % od, h = r % oh;
@@ -267,20 +299,21 @@ void RunInterp(OpContext& ctx, const InterpGeom& g, bool v1, const T* x, T* y) {
     return;
   }
   if (g.method == Method::kBicubic) {
-    const bool floor_index = !v1;
     ctx.pool().ParallelFor(rows, min_rows, [&](int64_t r0, int64_t r1) {
       for (int64_t r = r0; r < r1; ++r) {
         const int64_t img = r / oh, h = r % oh;
         const T* xi = x + img * in_img;
         T* yr = y + img * out_img + h * ow * ce;
-        const T yn = g.align_corners ? static_cast<T>(rh * h) : static_cast<T>(rh * (h + 0.5) - 0.5);
-        const int64_t iy = floor_index ? static_cast<int64_t>(std::floor(yn)) : static_cast<int64_t>(yn);
+        const T yn = g.align_corners ? static_cast<T>(rh * static_cast<float>(h))
+                                     : static_cast<T>(rh * (h + 0.5) - 0.5);
+        const int64_t iy = static_cast<int64_t>(std::floor(yn));
         const T yt = yn - static_cast<T>(iy);
         int64_t ys[4];
         for (int k = 0; k < 4; ++k) ys[k] = std::min(std::max<int64_t>(iy - 1 + k, 0), inh - 1);
         for (int64_t w = 0; w < ow; ++w) {
-          const T xn = g.align_corners ? static_cast<T>(rw * w) : static_cast<T>(rw * (w + 0.5) - 0.5);
-          const int64_t ix = floor_index ? static_cast<int64_t>(std::floor(xn)) : static_cast<int64_t>(xn);
+          const T xn = g.align_corners ? static_cast<T>(rw * static_cast<float>(w))
+                                       : static_cast<T>(rw * (w + 0.5) - 0.5);
+          const int64_t ix = static_cast<int64_t>(std::floor(xn));
           const T xt = xn - static_cast<T>(ix);
           int64_t xs[4];
           for (int k = 0; k < 4; ++k) xs[k] = std::min(std::max<int64_t>(ix - 1 + k, 0), inw - 1);
@@ -299,7 +332,9 @@ void RunInterp(OpContext& ctx, const InterpGeom& g, bool v1, const T* x, T* y) {
     return;
   }
 
-  const LinearTable tw = MakeLinearTable(inw, ow, rw, g.align_corners, g.align_mode);
+  const bool trilinear = g.method == Method::kTrilinear;
+  const LinearTable tw = MakeLinearTable(inw, ow, rw, g.align_corners, g.align_mode,
+                                         g.method != Method::kLinear);
   if (g.method == Method::kLinear) {
     ctx.pool().ParallelFor(rows, min_rows, [&](int64_t r0, int64_t r1) {
       for (int64_t r = r0; r < r1; ++r) {
@@ -315,7 +350,7 @@ void RunInterp(OpContext& ctx, const InterpGeom& g, bool v1, const T* x, T* y) {
     });
     return;
   }
-  const LinearTable th = MakeLinearTable(inh, oh, rh, g.align_corners, g.align_mode);
+  const LinearTable th = MakeLinearTable(inh, oh, rh, g.align_corners, g.align_mode, trilinear);
   if (g.method == Method::kBilinear) {
     ctx.pool().ParallelFor(rows, min_rows, [&](int64_t r0, int64_t r1) {
       for (int64_t r = r0; r < r1; ++r) {
@@ -336,7 +371,7 @@ void RunInterp(OpContext& ctx, const InterpGeom& g, bool v1, const T* x, T* y) {
     });
     return;
   }
-  const LinearTable td = MakeLinearTable(ind, od, rd, g.align_corners, g.align_mode);
+  const LinearTable td = MakeLinearTable(ind, od, rd, g.align_corners, g.align_mode, true);
   ctx.pool().ParallelFor(rows, min_rows, [&](int64_t r0, int64_t r1) {
     for (int64_t r = r0; r < r1; ++r) {
       const int64_t img = r / (od * oh), d = (r / oh) % od, h = r % oh;
@@ -362,15 +397,16 @@ void RunInterp(OpContext& ctx, const InterpGeom& g, bool v1, const T* x, T* y) {
 
 struct InterpOp {
   bool v1;
+  bool onednn_nearest;  // nearest_interp_v2: see the file comment
   std::string method;
 
   void Infer(OpContext& ctx) const {
-    const InterpGeom g = ParseInterp(ctx, v1, method);
+    const InterpGeom g = ParseInterp(ctx, v1, onednn_nearest, method);
     ctx.SetOutput("Out", ctx.InputDType("X"), g.OutputShape());
   }
 
   void Compute(OpContext& ctx) const {
-    const InterpGeom g = ParseInterp(ctx, v1, method);
+    const InterpGeom g = ParseInterp(ctx, v1, onednn_nearest, method);
     const Tensor& xt = ctx.Input("X");
     Tensor& yt = ctx.Output("Out");
     if (yt.numel() == 0) return;
@@ -381,11 +417,11 @@ struct InterpOp {
     const DataType dt = xt.dtype();
     const bool cubic = g.method == Method::kBicubic;
     if (dt == DataType::kFloat32) {
-      RunInterp<float>(ctx, g, v1, xt.data<float>(), yt.data<float>());
+      RunInterp<float>(ctx, g, xt.data<float>(), yt.data<float>());
     } else if (dt == DataType::kFloat64) {
-      RunInterp<double>(ctx, g, v1, xt.data<double>(), yt.data<double>());
+      RunInterp<double>(ctx, g, xt.data<double>(), yt.data<double>());
     } else if (dt == DataType::kUInt8 && !cubic) {
-      RunInterp<uint8_t>(ctx, g, v1, xt.data<uint8_t>(), yt.data<uint8_t>());
+      RunInterp<uint8_t>(ctx, g, xt.data<uint8_t>(), yt.data<uint8_t>());
     } else {
       ThrowError(ErrorCode::kUnsupported, ctx.Where(), ": unsupported dtype ", DataTypeName(dt),
                  cubic ? " (bicubic supports float32, float64)"
@@ -395,7 +431,7 @@ struct InterpOp {
 };
 
 OpDef MakeInterpDef(const std::string& name, bool v1, const std::string& method) {
-  auto op = std::make_shared<InterpOp>(InterpOp{v1, method});
+  auto op = std::make_shared<InterpOp>(InterpOp{v1, name == "nearest_interp_v2", method});
   return OpDef{name,
                {"X", "OutSize?", "SizeTensor*", "Scale?"},
                {"Out"},

@@ -35,13 +35,16 @@ void AlignBroadcastShapes(const Shape& x, const Shape& y, int64_t axis, const st
                ShapeToString(y), " cannot be broadcast with axis=", axis, " (", why, ")");
   };
   int64_t start;
-  if (axis < 0) {
+  if (diff == 0) {
+    // Equal ranks align dim by dim whatever the axis (Paddle ignores it for equal shapes
+    // and only accepts -1 or 0 otherwise, which mean the same).
+    start = 0;
+  } else if (axis < 0) {
     // Paddle maps a negative axis to |rank(X) - rank(Y)| + axis + 1.
-    if (axis < -std::max<int64_t>(max_rank, 1)) fail("axis out of range");
+    if (axis < -max_rank) fail("axis out of range");
     start = diff + axis + 1;
   } else {
-    if (x.size() == y.size() && axis != 0) fail("axis must be -1 or 0 for equal ranks");
-    if (axis >= std::max<int64_t>(max_rank, 1)) fail("axis out of range");
+    if (axis >= max_rank) fail("axis out of range");
     start = axis;
   }
   if (start < 0) fail("axis out of range");
@@ -115,29 +118,46 @@ BroadcastIndexer::BroadcastIndexer(const Shape& out, const std::vector<Shape>& o
   }
   inner_ = sizes.back();
   for (int i = 0; i < num_operands_; ++i) inner_stride_[i] = (masks.back() >> i) & 1u ? 0 : 1;
-  outer_dims_.assign(sizes.begin(), sizes.end() - 1);
+  num_dims_ = static_cast<int>(sizes.size()) - 1;
+  PDI_ENFORCE_ARG(num_dims_ <= kMaxDims, "broadcast of rank ", out.size(), " is not supported");
   rows_ = 1;
-  for (int64_t s : outer_dims_) rows_ *= s;
+  for (int d = 0; d < num_dims_; ++d) {
+    dims_[d] = sizes[static_cast<size_t>(d)];
+    rows_ *= dims_[d];
+  }
   for (int i = 0; i < num_operands_; ++i) {
-    std::vector<int64_t>& st = outer_strides_[i];
-    st.assign(outer_dims_.size(), 0);
     int64_t stride = (masks.back() >> i) & 1u ? 1 : inner_;
-    for (size_t d = outer_dims_.size(); d-- > 0;) {
-      bool bcast = (masks[d] >> i) & 1u;
-      st[d] = bcast ? 0 : stride;
-      if (!bcast) stride *= outer_dims_[d];
+    for (int d = num_dims_ - 1; d >= 0; --d) {
+      bool bcast = (masks[static_cast<size_t>(d)] >> i) & 1u;
+      strides_[d][i] = bcast ? 0 : stride;
+      if (!bcast) stride *= dims_[d];
     }
   }
 }
 
-void BroadcastIndexer::RowOffsets(int64_t row, int64_t* offsets) const {
-  for (int i = 0; i < num_operands_; ++i) offsets[i] = 0;
-  for (size_t d = outer_dims_.size(); d-- > 0;) {
-    int64_t n = outer_dims_[d];
-    int64_t idx = row % n;
-    row /= n;
-    for (int i = 0; i < num_operands_; ++i) offsets[i] += idx * outer_strides_[i][d];
+void BroadcastIndexer::Seek(int64_t row, Cursor* c) const {
+  for (int i = 0; i < num_operands_; ++i) c->offsets[i] = 0;
+  for (int d = num_dims_ - 1; d >= 0; --d) {
+    int64_t idx = row % dims_[d];
+    row /= dims_[d];
+    c->index[d] = idx;
+    for (int i = 0; i < num_operands_; ++i) c->offsets[i] += idx * strides_[d][i];
   }
+}
+
+void BroadcastIndexer::Next(Cursor* c) const {
+  for (int d = num_dims_ - 1; d >= 0; --d) {
+    for (int i = 0; i < num_operands_; ++i) c->offsets[i] += strides_[d][i];
+    if (++c->index[d] < dims_[d]) return;
+    for (int i = 0; i < num_operands_; ++i) c->offsets[i] -= strides_[d][i] * dims_[d];
+    c->index[d] = 0;
+  }
+}
+
+void BroadcastIndexer::RowOffsets(int64_t row, int64_t* offsets) const {
+  Cursor c;
+  Seek(row, &c);
+  for (int i = 0; i < num_operands_; ++i) offsets[i] = c.offsets[i];
 }
 
 void ParallelForElements(ThreadPool& pool, int64_t n, int64_t cost,

@@ -53,22 +53,32 @@ Shape PaddleBroadcastShape(const Shape& x, const Shape& y, int64_t axis, const s
 class BroadcastIndexer {
  public:
   static constexpr int kMaxOperands = 4;
+  static constexpr int kMaxDims = 32;  // collapsed outer dims
   BroadcastIndexer(const Shape& out, const std::vector<Shape>& operands);
 
   int64_t rows() const { return rows_; }
   int64_t inner() const { return inner_; }
   // 1 when operand i is contiguous along a row, 0 when it is constant along it.
   int64_t inner_stride(int i) const { return inner_stride_[i]; }
+  int num_operands() const { return num_operands_; }
+
+  // Walks consecutive rows without a division per row.
+  struct Cursor {
+    int64_t offsets[kMaxOperands];  // element offset of every operand at the row start
+    int64_t index[kMaxDims];
+  };
+  void Seek(int64_t row, Cursor* c) const;
+  void Next(Cursor* c) const;
   // Element offsets of every operand at the start of row `row`.
   void RowOffsets(int64_t row, int64_t* offsets) const;
-  int num_operands() const { return num_operands_; }
 
  private:
   int num_operands_ = 0;
+  int num_dims_ = 0;  // collapsed dims before the inner one
   int64_t rows_ = 1, inner_ = 1;
   int64_t inner_stride_[kMaxOperands] = {0, 0, 0, 0};
-  std::vector<int64_t> outer_dims_;                      // collapsed dims before the inner one
-  std::vector<int64_t> outer_strides_[kMaxOperands];     // element strides, 0 = broadcast
+  int64_t dims_[kMaxDims] = {};
+  int64_t strides_[kMaxDims][kMaxOperands] = {};  // element strides, 0 = broadcast
 };
 
 // Calls fn(begin, end) over [0, n), in parallel when n is large enough to be worth it.

@@ -1,7 +1,7 @@
 // Ops that only change a tensor's shape: reshape/reshape2, squeeze/squeeze2,
-// unsqueeze/unsqueeze2, flatten_contiguous_range, flatten/flatten2 — plus `shape` and
-// `size`, which read it. The data of the reshaping ops is copied byte for byte, so every
-// dtype works.
+// unsqueeze/unsqueeze2, flatten_contiguous_range, flatten/flatten2 — plus `shape`, `size`
+// and `shape64` (PIR's int64 `shape`), which read it. The reshaping ops copy the data
+// byte for byte, so every dtype works.
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
@@ -237,6 +237,18 @@ void ComputeShapeOp(OpContext& ctx) {
   }
 }
 
+// shape64: PIR's int64 variant of `shape` (what paddle.shape lowers to in PIR programs).
+void InferShape64Op(OpContext& ctx) {
+  ctx.SetOutput("Out", DataType::kInt64,
+                Shape{static_cast<int64_t>(ctx.InputShape("Input").size())});
+}
+
+void ComputeShape64Op(OpContext& ctx) {
+  const Shape& s = ctx.Input("Input").shape();
+  int64_t* out = ctx.Output("Out").data<int64_t>();
+  for (size_t i = 0; i < s.size(); ++i) out[i] = s[i];
+}
+
 void InferSizeOp(OpContext& ctx) { ctx.SetOutput("Out", DataType::kInt64, Shape{}); }
 
 void ComputeSizeOp(OpContext& ctx) {
@@ -260,6 +272,7 @@ PDI_REGISTER_OP(OpDef{"flatten_contiguous_range", {"X"}, {"Out", "XShape?"}, Inf
 PDI_REGISTER_OP(OpDef{"flatten2", {"X"}, {"Out", "XShape?"}, InferFlatten2, ComputeCopy});
 PDI_REGISTER_OP(OpDef{"flatten", {"X"}, {"Out"}, InferFlatten2, ComputeCopy});
 PDI_REGISTER_OP(OpDef{"shape", {"Input"}, {"Out"}, InferShapeOp, ComputeShapeOp});
+PDI_REGISTER_OP(OpDef{"shape64", {"Input"}, {"Out"}, InferShape64Op, ComputeShape64Op});
 PDI_REGISTER_OP(OpDef{"size", {"Input"}, {"Out"}, InferSizeOp, ComputeSizeOp});
 
 }  // namespace pdinfer

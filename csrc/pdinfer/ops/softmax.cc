@@ -15,6 +15,11 @@
 namespace pdinfer {
 namespace {
 
+// Nothing here inspects floating-point exception flags; without this, GCC's default
+// -ftrapping-math keeps the clamps in ExpF as branches and the exp loops scalar.
+#pragma GCC push_options
+#pragma GCC optimize("no-trapping-math")
+
 // exp for float32 that the compiler can vectorize (std::exp calls a libm function per
 // element): Cody-Waite range reduction x = n*ln2 + r, |r| <= ln2/2, a degree-6
 // polynomial for e^r (relative error ~1e-7), and 2^n assembled in the exponent bits.
@@ -152,6 +157,8 @@ void SoftmaxBlock(const T* x, T* y, int64_t n, int64_t inner, int64_t k0, int64_
     }
   }
 }
+
+#pragma GCC pop_options
 
 template <bool kLog>
 void ComputeSoftmax(OpContext& ctx) {

@@ -19,6 +19,16 @@ std::string DnnlVersion() {
 
 std::vector<std::string> SupportedOps() { return OpRegistry::Global().Names(); }
 
+namespace {
+ExecutorOptions MakeExecutorOptions(const PredictorOptions& o) {
+  ExecutorOptions e;
+  e.num_threads = o.num_threads;
+  e.memory_optim = o.memory_optim;
+  e.plan_cache_capacity = o.plan_cache_capacity;
+  return e;
+}
+}  // namespace
+
 Predictor::Predictor(const PredictorOptions& options) : options_(options) {
   PDI_ENFORCE_ARG(options.num_threads >= 1 && options.num_threads <= 1024,
                   "cpu math library thread count must be in [1, 1024], got ",
@@ -29,14 +39,14 @@ Predictor::Predictor(const PredictorOptions& options) : options_(options) {
   format_ = model.format;
   for (ValueId v : graph_->inputs()) input_names_.push_back(graph_->value(v).name);
   for (ValueId v : graph_->outputs()) output_names_.push_back(graph_->value(v).name);
-  executor_ = std::make_unique<Executor>(graph_, options.num_threads);
+  executor_ = std::make_unique<Executor>(graph_, MakeExecutorOptions(options));
 }
 
 Predictor::Predictor(const Predictor& other)
     : options_(other.options_),
       graph_(other.graph_),
       format_(other.format_),
-      executor_(std::make_unique<Executor>(other.graph_, other.executor_->num_threads())),
+      executor_(std::make_unique<Executor>(other.graph_, other.executor_->options())),
       input_names_(other.input_names_),
       output_names_(other.output_names_) {}
 
@@ -133,6 +143,6 @@ const Tensor& Predictor::output(const std::string& name) const {
 
 size_t Predictor::ClearIntermediateTensor() { return executor_->ReleaseIntermediates(); }
 
-size_t Predictor::TryShrinkMemory() { return executor_->ReleaseIntermediates(); }
+size_t Predictor::TryShrinkMemory() { return executor_->ShrinkMemory(); }
 
 }  // namespace pdinfer

@@ -17,7 +17,9 @@ struct PredictorOptions {
   ModelSource model;
   int num_threads = 1;
   bool ir_optim = true;
-  bool memory_optim = false;
+  // Arena memory planning (on by default; Config.enable_memory_optim(False) turns it off).
+  bool memory_optim = true;
+  size_t plan_cache_capacity = 16;
   std::vector<std::string> deleted_passes;
 };
 
@@ -52,6 +54,7 @@ class Predictor {
   const PredictorOptions& options() const { return options_; }
   int num_threads() const { return executor_->num_threads(); }
   size_t WorkspaceBytes() const { return executor_->WorkspaceBytes(); }
+  MemoryStats memory_stats() const { return executor_->memory_stats(); }
 
  private:
   Predictor(const Predictor& other);  // for Clone

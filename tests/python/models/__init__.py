@@ -264,3 +264,274 @@ def references(name, timeout=600):
         pickle.dump(rows, f)
     os.replace(tmp, path)
     return [pdtest.Ref(model_dir=d, **r) for r in rows]
+
+
+# ---------------------------------------------------------------------------------------
+# PIR (Paddle 3.x `inference.json`) copies of the zoo and PIR op-level cases
+# ---------------------------------------------------------------------------------------
+PIR_SCRIPT = os.path.join(HERE, "export_pir.py")
+PIR_JSON_FILE = "inference.json"
+
+
+def _file_sha(path, h=None):
+    h = h or hashlib.sha256()
+    with open(path, "rb") as fh:
+        while True:
+            b = fh.read(1 << 22)
+            if not b:
+                break
+            h.update(b)
+    return h
+
+
+def _script_src(*paths):
+    out = b""
+    for p in paths:
+        with open(p, "rb") as f:
+            out += f.read()
+    return out
+
+
+def _run_pir_script(args, tmp, timeout, what):
+    try:
+        p = subprocess.run([sys.executable, PIR_SCRIPT] + list(args), env=pdtest._child_env(pir=True),
+                           capture_output=True, text=True, timeout=timeout, cwd=tmp)
+    except subprocess.TimeoutExpired:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise RuntimeError(f"{what} took more than {timeout} s")
+    if p.returncode != 0 or not os.path.exists(os.path.join(tmp, PIR_JSON_FILE)):
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise RuntimeError(f"{what} failed (exit code {p.returncode}):\n{(p.stdout + p.stderr)[-3000:]}")
+
+
+def pir_model_dir(name, timeout=900):
+    """Folder holding inference.json + inference.pdiparams (PIR) for zoo model `name`:
+    a PIR-mode paddle.jit.save of the same seeded model as the legacy export, or for the real
+    OCR models a paddle.pir.translate_to_pir conversion of the shipped legacy model.  Cached."""
+    m = ZOO[name]
+    if not pdtest.paddle_version():
+        raise ModelUnavailable("paddlepaddle is not installed: cannot export " + name)
+    if m.kind == "ocr":
+        src = model_dir(name)
+        h = _file_sha(os.path.join(src, pdtest.MODEL_FILE))
+        h.update(repr(os.path.getsize(os.path.join(src, pdtest.PARAMS_FILE))).encode())
+        key = _sha("pir-convert", name, pdtest.paddle_version(), _script_src(PIR_SCRIPT), h.hexdigest())
+        args = ["convert", src]
+    else:
+        key = _sha("pir-export", name, pdtest.paddle_version(), _script_src(PIR_SCRIPT, EXPORT_SCRIPT))
+        args = ["model", name]
+    final = os.path.join(_models_root(), f"{name}-pir-{key}")
+    if os.path.exists(os.path.join(final, pdtest.PARAMS_FILE)):
+        return final
+    tmp = tempfile.mkdtemp(prefix=f"export_pir_{name}_", dir=_models_root())
+    _run_pir_script(args + [tmp], tmp, timeout, f"PIR export of {name}")
+    pdtest._atomic_publish(tmp, final)
+    return final
+
+
+def pir_model_files(name):
+    d = pir_model_dir(name)
+    return os.path.join(d, PIR_JSON_FILE), os.path.join(d, pdtest.PARAMS_FILE)
+
+
+def _pir_infer_batch(jobs, mode, timeout):
+    """jobs [(key, prog, params, [inputs...])] -> {key: result}.  One child process runs them
+    in order; a crash or hang is charged to the job in flight and the rest go on in a new one."""
+    results, pending = {}, list(jobs)
+    while pending:
+        with tempfile.TemporaryDirectory(prefix="pir_infer_") as td:
+            job_file, rdir = os.path.join(td, "jobs.pkl"), os.path.join(td, "res")
+            os.makedirs(rdir)
+            with open(job_file, "wb") as f:
+                pickle.dump(pending, f)
+            try:
+                p = subprocess.run([sys.executable, PIR_SCRIPT, "infer", job_file, mode, rdir],
+                                   env=pdtest._child_env(pir=True), capture_output=True, text=True,
+                                   timeout=timeout * len(pending), cwd=td)
+                why, tail = f"crashed (exit code {p.returncode})", (p.stdout + p.stderr)[-2000:]
+            except subprocess.TimeoutExpired as e:
+                why, tail = f"hung (more than {e.timeout:.0f} s)", ""
+            done = len([f for f in os.listdir(rdir) if f.endswith(".pkl")])
+            for i in range(done):
+                with open(os.path.join(rdir, f"{i}.pkl"), "rb") as f:
+                    r = pickle.load(f)
+                results[r["key"]] = r
+            if done < len(pending):
+                k = pending[done][0]
+                results[k] = {"key": k, "mode": mode,
+                              "error": f"paddle.inference ({mode}) {why}; log tail:\n{tail}"}
+                pending = pending[done + 1:]
+            else:
+                pending = []
+    return results
+
+
+def paddle_infer_pir(jobs, timeout=None):
+    """paddle.inference on PIR models: default Config (oneDNN) first, anything that fails there
+    (e.g. PIR + nearest_interp) again with disable_mkldnn().  jobs [(key, prog, params,
+    [inputs, ...])] -> {key: result dict with outputs (one list per input set) / error}."""
+    timeout = timeout or pdtest._ref_timeout()
+    res = _pir_infer_batch(jobs, "onednn", timeout)
+    retry = [j for j in jobs if "error" in res[j[0]]]
+    if retry:
+        res2 = _pir_infer_batch(retry, "no_onednn", timeout)
+        for j in retry:
+            r2 = res2[j[0]]
+            if "error" in r2:
+                r2["error"] = f"default Config: {res[j[0]]['error']}\n--- disable_mkldnn(): {r2['error']}"
+            else:
+                r2["onednn_error"] = res[j[0]]["error"]
+            res[j[0]] = r2
+    return res
+
+
+def pir_references(name, timeout=600):
+    """paddle.inference outputs of the PIR model of `name` for each input set (all on one
+    predictor) -> list of pdtest.Ref (mode "onednn" or "no_onednn").  Cached on disk."""
+    d = pir_model_dir(name)
+    sets = input_sets(name)
+    h = hashlib.sha256(repr(("pir", pdtest.HARNESS_VERSION, pdtest.paddle_version())).encode())
+    for f in (PIR_JSON_FILE, pdtest.PARAMS_FILE):
+        _file_sha(os.path.join(d, f), h)
+    for s in sets:
+        pdtest._hash_inputs(h, s)
+    path = os.path.join(_models_root(), "refs", f"{name}-pir-{h.hexdigest()[:20]}.pkl")
+    if not os.path.exists(path):
+        prog, params = os.path.join(d, PIR_JSON_FILE), os.path.join(d, pdtest.PARAMS_FILE)
+        r = paddle_infer_pir([(name, prog, params, sets)], timeout)[name]
+        if "error" in r:
+            return [pdtest.Ref(model_dir=d, mode=r.get("mode"), error=r["error"]) for _ in sets]
+        rows = [{"outputs": outs, "output_names": r["output_names"], "input_names": r["input_names"],
+                 "mode": r["mode"]} for outs in r["outputs"]]
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        tmp = path + f".{os.getpid()}.tmp"
+        with open(tmp, "wb") as f:
+            pickle.dump(rows, f)
+        os.replace(tmp, path)
+    with open(path, "rb") as f:
+        rows = pickle.load(f)
+    return [pdtest.Ref(model_dir=d, **r) for r in rows]
+
+
+@dataclasses.dataclass
+class PirOpCase:
+    """A tiny PIR model for op-level parity.  `code` defines `f(*inputs)` (or an nn.Layer
+    subclass `Net`) using paddle, F, nn, np; `inputs` {name: ndarray} become InputSpecs in
+    order (shape from the array unless `shapes` {name: [dims with None]} overrides it).  The
+    model is exported with paddle.jit.save in PIR mode; outputs are fetch_name_<k>."""
+    name: str
+    code: str
+    inputs: dict
+    shapes: dict = dataclasses.field(default_factory=dict)
+    rtol: float = 1e-5
+    atol: float = 1e-5
+    expect_ops: tuple = ()  # pd_op names the exported program must contain (checks the test)
+
+    def specs(self):
+        return [(n, list(self.shapes.get(n, np.asarray(a).shape)), np.asarray(a).dtype.name)
+                for n, a in self.inputs.items()]
+
+    def __repr__(self):
+        return f"PirOpCase({self.name!r})"
+
+
+def _pir_case_key(case):
+    h = hashlib.sha256()
+    h.update(repr(("pir-op", pdtest.HARNESS_VERSION, pdtest.paddle_version(), case.code, case.specs())).encode())
+    h.update(_script_src(PIR_SCRIPT))
+    pdtest._hash_inputs(h, case.inputs)
+    return h.hexdigest()[:24]
+
+
+def _load_pir_case(entry):
+    err = os.path.join(entry, "export_error.txt")
+    if os.path.exists(err):
+        with open(err) as f:
+            return pdtest.Ref(model_dir=entry, error="PIR export failed:\n" + f.read())
+    ref = os.path.join(entry, "ref.pkl")
+    if os.path.exists(ref):
+        with open(ref, "rb") as f:
+            return pdtest.Ref(model_dir=entry, **pickle.load(f))
+    return None
+
+
+def pir_op_references(cases, timeout=None):
+    """Export every PirOpCase (one PIR-mode child for all) and run paddle.inference on it
+    (oneDNN, disable_mkldnn() fallback) -> {case.name: pdtest.Ref}.  Cached per case under
+    cache_root()/pir_ops; failed reference runs are not cached."""
+    root = os.path.join(pdtest.cache_root(), "pir_ops")
+    os.makedirs(root, exist_ok=True)
+    refs, todo = {}, []
+    for c in cases:
+        entry = os.path.join(root, _pir_case_key(c))
+        r = _load_pir_case(entry) if os.path.isdir(entry) else None
+        if r is not None:
+            refs[c.name] = r
+        else:
+            todo.append((c, entry))
+    if not todo:
+        return refs
+    staging = tempfile.mkdtemp(prefix="staging_", dir=root)
+    try:
+        dirs = [os.path.join(staging, str(i)) for i in range(len(todo))]
+        jobs = [({"name": c.name, "code": c.code, "specs": c.specs()}, d) for (c, _), d in zip(todo, dirs)]
+        job_file, err_file = os.path.join(staging, "jobs.pkl"), os.path.join(staging, "errors.pkl")
+        with open(job_file, "wb") as f:
+            pickle.dump(jobs, f)
+        p = subprocess.run([sys.executable, PIR_SCRIPT, "ops", job_file, err_file], cwd=staging,
+                           env=pdtest._child_env(pir=True), capture_output=True, text=True,
+                           timeout=max(300, 30 * len(jobs)))
+        if p.returncode != 0 or not os.path.exists(err_file):
+            raise RuntimeError(f"PIR op export process failed (exit code {p.returncode}):\n"
+                               f"{(p.stdout + p.stderr)[-3000:]}")
+        with open(err_file, "rb") as f:
+            errors = pickle.load(f)
+        infer_jobs = [(c.name, os.path.join(d, PIR_JSON_FILE), os.path.join(d, pdtest.PARAMS_FILE),
+                       [{k: np.ascontiguousarray(v) for k, v in c.inputs.items()}])
+                      for (c, _), d in zip(todo, dirs) if c.name not in errors]
+        res = paddle_infer_pir(infer_jobs, timeout) if infer_jobs else {}
+        for (c, entry), d in zip(todo, dirs):
+            if c.name in errors:
+                with open(os.path.join(d, "export_error.txt"), "w") as f:
+                    f.write(errors[c.name])
+                pdtest._atomic_publish(d, entry)
+                refs[c.name] = _load_pir_case(entry) or pdtest.Ref(model_dir=d, error=errors[c.name])
+                continue
+            r = res[c.name]
+            if "error" in r:
+                keep = os.path.join(root, "failed_" + os.path.basename(entry))
+                shutil.rmtree(keep, ignore_errors=True)
+                shutil.move(d, keep)
+                refs[c.name] = pdtest.Ref(model_dir=keep, mode=r.get("mode"),
+                                          error="paddle.inference reference failed:\n" + r["error"])
+                continue
+            with open(os.path.join(d, "ref.pkl"), "wb") as f:
+                pickle.dump({"outputs": r["outputs"][0], "output_names": r["output_names"],
+                             "input_names": r["input_names"], "mode": r["mode"]}, f)
+            with open(os.path.join(d, "case.txt"), "w") as f:
+                f.write(f"# {c.name} specs={c.specs()} mode={r['mode']}\n{c.code}\n")
+            pdtest._atomic_publish(d, entry)
+            refs[c.name] = _load_pir_case(entry)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return refs
+
+
+def pir_program_ops(json_path):
+    """{pd_op/builtin op name: count} of a PIR JSON program's top block (names like
+    "pd_op.relu", "builtin.combine", "builtin.parameter")."""
+    import json
+
+    dialects = {"0": "builtin", "1": "pd_op", "2": "cf", "3": "custom_op", "4": "pd_dist"}
+    with open(json_path, "rb") as f:
+        doc = json.load(f)
+    counts = {}
+    for op in doc["program"]["regions"][0]["blocks"][0]["ops"]:
+        n = op["#"]
+        if n == "p":
+            n = "builtin.parameter"
+        else:
+            d, _, rest = n.partition(".")
+            n = f"{dialects.get(d, d)}.{rest}"
+        counts[n] = counts.get(n, 0) + 1
+    return counts

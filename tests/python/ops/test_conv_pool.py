@@ -20,16 +20,14 @@ _rng = np.random.RandomState(4321)
 BAD = pdinfer.InvalidArgumentError
 
 
-def _rand(shape, lo=None, hi=None):
-    if lo is not None:
-        return _rng.uniform(lo, hi, size=list(shape)).astype("float32")
-    return _rng.standard_normal(size=list(shape)).astype("float32")
+def _rand(shape, dtype="float32"):
+    return _rng.standard_normal(size=list(shape)).astype(dtype)
 
 
-def _param(name, shape, positive=False):
+def _param(name, shape, positive=False, dtype="float32"):
     init = ("paddle.nn.initializer.Uniform(0.5, 2.0)" if positive
             else "paddle.nn.initializer.Normal(0.0, 0.5)")
-    return (f"{name} = paddle.create_parameter({list(shape)}, 'float32', "
+    return (f"{name} = paddle.create_parameter({list(shape)}, '{dtype}', "
             f"default_initializer={init})\n")
 
 
@@ -42,19 +40,19 @@ CONV_DEFAULTS = {"strides": [1, 1], "paddings": [0, 0], "dilations": [1, 1], "gr
 
 
 def conv(name, xs, ws, op="conv2d", attrs=None, dynamic=False, feed_filter=False,
-         expect_error=None, rtol=RTOL, atol=ATOL):
+         expect_error=None, rtol=RTOL, atol=ATOL, dtype="float32"):
     a = dict(CONV_DEFAULTS)
     if op.endswith("transpose"):
         a.update({"output_padding": [], "output_size": []})
     a.update(attrs or {})
-    inputs = {"x": _rand(xs)}
-    code = f"x = paddle.static.data('x', {_decl(xs, dynamic)}, 'float32')\n"
+    inputs = {"x": _rand(xs, dtype)}
+    code = f"x = paddle.static.data('x', {_decl(xs, dynamic)}, '{dtype}')\n"
     if feed_filter:
-        code += f"w = paddle.static.data('w', {_decl(ws, dynamic)}, 'float32')\n"
-        inputs["w"] = _rand(ws)
+        code += f"w = paddle.static.data('w', {_decl(ws, dynamic)}, '{dtype}')\n"
+        inputs["w"] = _rand(ws, dtype)
     else:
-        code += _param("w", ws)
-    code += (f"out = append_op('{op}', {{'Input': x, 'Filter': w}}, {{'Output': 'float32'}}, "
+        code += _param("w", ws, dtype=dtype)
+    code += (f"out = append_op('{op}', {{'Input': x, 'Filter': w}}, {{'Output': '{dtype}'}}, "
              f"{a!r})['Output']\n")
     return OpCase(name=f"{op}_{name}", code=code, inputs=inputs, fetch=["out"], rtol=rtol,
                   atol=atol, expect_error=expect_error)
@@ -123,6 +121,13 @@ CONV_CASES = [
          attrs={"groups": 6, "paddings": [1, 1], "data_format": "NHWC"}),
     conv("dw_nhwc_mult_s2", [1, 9, 9, 3], [6, 1, 3, 3], op="depthwise_conv2d",
          attrs={"groups": 3, "paddings": [1, 1], "strides": [2, 2], "data_format": "NHWC"}),
+    # --- float64 (portable GEMM kernel) ---
+    conv("f64_3x3", [2, 3, 9, 8], [5, 3, 3, 3], attrs={"paddings": [1, 1]}, dtype="float64",
+         rtol=1e-10, atol=1e-10),
+    conv("f64_dw_nhwc", [1, 7, 6, 4], [4, 1, 3, 3], op="depthwise_conv2d", dtype="float64",
+         attrs={"groups": 4, "paddings": [1, 1], "data_format": "NHWC"}, rtol=1e-10, atol=1e-10),
+    convt("f64", [1, 3, 5, 5], [3, 2, 3, 3], attrs={"strides": [2, 2]}, dtype="float64",
+          rtol=1e-10, atol=1e-10),
     # --- bad inputs ---
     conv("bad_channels", [1, 3, 8, 8], [4, 2, 3, 3], dynamic=True, expect_error=BAD),
     conv("bad_groups_channels", [1, 6, 8, 8], [4, 3, 3, 3], attrs={"groups": 3}, dynamic=True,
@@ -185,13 +190,13 @@ POOL_DEFAULTS = {"pooling_type": "max", "ksize": [2, 2], "strides": [1, 1], "pad
                  "adaptive": False, "padding_algorithm": "EXPLICIT", "data_format": "NCHW"}
 
 
-def pool(name, xs, attrs, dynamic=False, expect_error=None, op="pool2d"):
+def pool(name, xs, attrs, dynamic=False, expect_error=None, dtype="float32"):
     a = dict(POOL_DEFAULTS)
     a.update(attrs)
-    code = (f"x = paddle.static.data('x', {_decl(xs, dynamic)}, 'float32')\n"
-            f"out = append_op('pool2d', {{'X': x}}, {{'Out': 'float32'}}, {a!r})['Out']\n")
-    return OpCase(name=f"pool2d_{name}", code=code, inputs={"x": _rand(xs)}, fetch=["out"],
-                  rtol=RTOL, atol=ATOL, expect_error=expect_error)
+    code = (f"x = paddle.static.data('x', {_decl(xs, dynamic)}, '{dtype}')\n"
+            f"out = append_op('pool2d', {{'X': x}}, {{'Out': '{dtype}'}}, {a!r})['Out']\n")
+    return OpCase(name=f"pool2d_{name}", code=code, inputs={"x": _rand(xs, dtype)},
+                  fetch=["out"], rtol=RTOL, atol=ATOL, expect_error=expect_error)
 
 
 def pool_idx(name, xs, attrs):
@@ -252,6 +257,7 @@ POOL_CASES = [
                                               "data_format": "NHWC"}),
     pool("nhwc_global_avg", [2, 5, 6, 8], {**AVG, "global_pooling": True,
                                             "data_format": "NHWC"}),
+    pool("f64_avg", [1, 3, 7, 8], {**AVG, "ksize": [3, 3], "paddings": [1, 1]}, dtype="float64"),
     pool("dynamic", [2, 3, 9, 8], {**MAX, "ksize": [3, 3], "strides": [2, 2]}, dynamic=True),
     pool("bad_window", [1, 2, 2, 2], {**MAX, "ksize": [5, 5]}, dynamic=True, expect_error=BAD),
     pool_idx("basic", [2, 3, 8, 9], {}),

@@ -98,9 +98,7 @@ CASES_0D = [
     binary("mul_0d_x", "elementwise_mul", [], [2, 3]),
     binary("add_0d_both", "elementwise_add", [], []),
 ]
-# pdtest feeds inputs through np.ascontiguousarray, which turns a 0-D array into shape [1].
-_ZERO_D_FEED = pytest.mark.xfail(reason="pdtest feeds 0-D inputs as shape [1]", strict=False)
-CASES += [pytest.param(c, marks=_ZERO_D_FEED, id=c.name) for c in CASES_0D]
+CASES += CASES_0D
 
 # NaN handling: max/min propagate like `a > b ? a : b`, fmax/fmin ignore NaN.
 _nan_x = np.array([1.0, np.nan, 3.0, np.nan, -np.inf], "float32")
@@ -122,7 +120,8 @@ CASES += [
 ]
 
 
-def scale_case(name, dtype="float32", scale=2.5, bias=-1.25, after=True, tensor=False, shape=(3, 4)):
+def scale_case(name, dtype="float32", scale=2.5, bias=-1.25, after=True, tensor=False, shape=(3, 4),
+               bias_tensor=None):
     lines = [f"x = paddle.static.data('x', {list(shape)}, '{dtype}')"]
     ins = "{'X': x}"
     inputs = {"x": (RNG.uniform(-10, 10, size=shape)).astype(dtype)}
@@ -130,6 +129,10 @@ def scale_case(name, dtype="float32", scale=2.5, bias=-1.25, after=True, tensor=
         lines.append("s = paddle.static.data('s', [1], 'float32')")
         ins = "{'X': x, 'ScaleTensor': s}"
         inputs["s"] = np.array([scale], "float32")
+    if bias_tensor is not None:
+        lines.append("bt = paddle.static.data('bt', [1], 'float32')")
+        ins = ins[:-1] + ", 'BiasTensor': bt}"
+        inputs["bt"] = np.array([bias_tensor], "float32")
     lines.append(f"out = append_op('scale', {ins}, attrs={{'scale': {scale}, 'bias': {bias}, "
                  f"'bias_after_scale': {after}}})")
     return OpCase(name=name, code="\n".join(lines), inputs=inputs, fetch=["out"])
@@ -143,6 +146,8 @@ CASES += [
     scale_case("scale_int64_before", dtype="int64", scale=3.0, bias=-2.0, after=False),
     scale_case("scale_float64", dtype="float64"),
     scale_case("scale_empty", shape=(0, 4)),
+    scale_case("scale_bias_tensor", bias_tensor=0.75),
+    scale_case("scale_both_tensors", tensor=True, bias_tensor=-3.0, after=False),
 ]
 
 
