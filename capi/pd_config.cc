@@ -46,9 +46,10 @@ std::unordered_set<std::string> StrSet(size_t n, const char** list) {
   void Name(PD_Config* pd_config) { GuardVoid(__func__, [&]() { Cfg(pd_config).expr; }); }
 #define PD_CFG_UNSUPPORTED(Name, expr, what)              \
   void Name(PD_Config* pd_config) {                       \
-    GuardVoid(__func__, [&]() {                           \
+    const char* fn = __func__;                            \
+    GuardVoid(fn, [&]() {                                 \
       Cfg(pd_config).expr;                                \
-      Unsupported(__func__, what);                        \
+      Unsupported(fn, what);                              \
     });                                                   \
   }
 
@@ -138,9 +139,10 @@ PD_CFG_DO(PD_ConfigEnableORTOptimization, EnableORTOptimization())
 // ---- devices ---------------------------------------------------------------------------
 void PD_ConfigEnableUseGpu(PD_Config* pd_config, uint64_t mem_mb, int32_t device_id,
                            PD_PrecisionType precision) {
-  GuardVoid(__func__, [&] {
+  const char* fn = __func__;
+  GuardVoid(fn, [&] {
     Cfg(pd_config).EnableUseGpu(mem_mb, device_id, Precision(precision));
-    Unsupported(__func__, "CUDA");
+    Unsupported(fn, "CUDA");
   });
 }
 PD_CFG_DO(PD_ConfigDisableGpu, DisableGpu())
@@ -158,18 +160,20 @@ void PD_ConfigSetExecStream(PD_Config* pd_config, void* stream) {
 void PD_ConfigEnableXpu(PD_Config* pd_config, int32_t l3, PD_Bool locked, PD_Bool autotune,
                         const char* autotune_file, const char* precision, PD_Bool adaptive,
                         PD_Bool multi_stream) {
-  GuardVoid(__func__, [&] {
+  const char* fn = __func__;
+  GuardVoid(fn, [&] {
     Cfg(pd_config).EnableXpu(l3, locked, autotune, autotune_file ? autotune_file : "",
                              precision ? precision : "int16", adaptive, multi_stream);
-    Unsupported(__func__, "XPU");
+    Unsupported(fn, "XPU");
   });
 }
 PD_CFG_GET(PD_Bool, PD_ConfigUseXpu, FALSE, use_xpu())
 PD_CFG_GET(int32_t, PD_ConfigXpuDeviceId, -1, xpu_device_id())
 void PD_ConfigEnableNpu(PD_Config* pd_config, int32_t) {
-  GuardVoid(__func__, [&] {
+  const char* fn = __func__;
+  GuardVoid(fn, [&] {
     Cfg(pd_config);
-    Unsupported(__func__, "NPU");
+    Unsupported(fn, "NPU");
   });
 }
 PD_Bool PD_ConfigUseNpu(PD_Config* pd_config) {
@@ -186,9 +190,10 @@ int32_t PD_ConfigNpuDeviceId(PD_Config* pd_config) {
 }
 void PD_ConfigEnableCustomDevice(PD_Config* pd_config, char* type, int32_t id,
                                  PD_PrecisionType precision) {
-  GuardVoid(__func__, [&] {
+  const char* fn = __func__;
+  GuardVoid(fn, [&] {
     Cfg(pd_config).EnableCustomDevice(type ? type : "", id, Precision(precision));
-    Unsupported(__func__, "custom device support");
+    Unsupported(fn, "custom device support");
   });
 }
 PD_CFG_GET(PD_Bool, PD_ConfigUseCustomDevice, FALSE, use_custom_device())
@@ -202,10 +207,11 @@ char* PD_ConfigCustomDeviceType(PD_Config* pd_config) {
 void PD_ConfigEnableTensorRtEngine(PD_Config* pd_config, int64_t workspace, int32_t max_batch,
                                    int32_t min_subgraph, PD_PrecisionType precision,
                                    PD_Bool use_static, PD_Bool use_calib_mode) {
-  GuardVoid(__func__, [&] {
+  const char* fn = __func__;
+  GuardVoid(fn, [&] {
     Cfg(pd_config).EnableTensorRtEngine(workspace, max_batch, min_subgraph, Precision(precision),
                                         use_static, use_calib_mode);
-    Unsupported(__func__, "TensorRT");
+    Unsupported(fn, "TensorRT");
   });
 }
 PD_CFG_GET(PD_Bool, PD_ConfigTensorRtEngineEnabled, FALSE, tensorrt_engine_enabled())
@@ -262,9 +268,10 @@ void PD_ConfigEnableTensorRtDla(PD_Config* pd_config, int32_t dla_core) {
 PD_CFG_GET(PD_Bool, PD_ConfigTensorRtDlaEnabled, FALSE, tensorrt_dla_enabled())
 void PD_ConfigEnableLiteEngine(PD_Config* pd_config, PD_PrecisionType, PD_Bool, size_t,
                                const char**, size_t, const char**) {
-  GuardVoid(__func__, [&] {
+  const char* fn = __func__;
+  GuardVoid(fn, [&] {
     Cfg(pd_config);
-    Unsupported(__func__, "the Paddle Lite engine");
+    Unsupported(fn, "the Paddle Lite engine");
   });
 }
 PD_Bool PD_ConfigLiteEngineEnabled(PD_Config* pd_config) {

@@ -84,7 +84,7 @@ class PD_INFER_DECL Tensor {
   T* data(PlaceType* place, int* size) const;
 
   // Current shape: for an output after Run() the computed one; before, the declared one
-  // (-1 = dynamic). For an input the fed shape, else the pending Reshape, else declared.
+  // (-1 = dynamic). For an input the last Reshape, else the fed shape, else the declared.
   std::vector<int> shape() const;
   void SetLoD(const std::vector<std::vector<size_t>>& x);
   std::vector<std::vector<size_t>> lod() const;

@@ -333,12 +333,14 @@ def test_scalar_attr():
 
 def test_program_whose_first_block_is_123_bytes_is_not_taken_for_json():
     # 123 = ord("{"): such a ProgramDesc starts with b"\n{" like a JSON document.
-    vars_ = holders() + [var("x", dims=[-1, 4]), var("y", dims=[-1, 4])]
-    ops = [feed("x", 0), op("relu", {"X": ["x"]}, {"Out": ["y"]}), fetch("y", 0)]
-    body = block(vars_, ops)
-    pad = 123 - len(body) - 3  # an unknown length-delimited field: 2 tag/len bytes + payload
-    assert 0 <= pad < 100, len(body)
-    body += f_bytes(99, b"\0" * (pad + 1))
+    vars_ = [f_bytes(3, var("x", dims=[-1, 4])), f_bytes(3, var("y", dims=[-1, 4]))]
+    ops = [op("feed", {}, {"Out": ["x"]}),  # no col: defaults to the op order
+           op("relu", {"X": ["x"]}, {"Out": ["y"]}),
+           op("fetch", {"X": ["y"]}, {})]
+    body = b"".join(vars_) + b"".join(f_bytes(4, o) for o in ops)  # idx/parent_idx omitted
+    pad = 123 - len(body)  # filled with an unknown field: 1 tag byte, 1 length byte, payload
+    assert 2 <= pad < 100, len(body)
+    body += f_bytes(14, b"\0" * (pad - 2))
     assert len(body) == 123
     prog = f_bytes(1, body)
     assert prog[:2] == b"\n{"
@@ -627,6 +629,18 @@ def test_sub_block_out_of_range_or_recursive(ref):
 def test_bad_parent_index():
     assert_error(InvalidModelError, lambda: load_buffers(sub_block_program(1, parent=7)),
                  "parent_idx")
+
+
+def test_sub_block_cycle_with_lying_parents():
+    # 0 -> 1 -> 2 -> 1 while every parent_idx claims 0: the ancestor check cannot see it.
+    def cond(ref, out):
+        return op("conditional_block", {"Input": ["x"]}, {"Out": [out]},
+                  [attr("sub_block", A_BLOCK, ref)])
+    vars_ = holders() + [var("x", dims=[1]), var("y", dims=[1])]
+    prog = program([block(vars_, [feed("x", 0), cond(1, "y"), fetch("y", 0)]),
+                    block([], [cond(2, "y")], idx=1, parent=0),
+                    block([], [cond(1, "y")], idx=2, parent=0)])
+    assert_error(InvalidModelError, lambda: load_buffers(prog), "cycle")
 
 
 @pytest.mark.parametrize("what,payload", [

@@ -215,13 +215,21 @@ def test_not_json_at_all():
     check_good()
 
 
-def test_non_utf8_and_nul_bytes():
-    bad = GOOD.replace(b'"fetch_name_0"', b'"fetch\xff\xfe_0"')
-    try:  # raw bytes in strings are tolerated or rejected, but never crash
-        p = load(bad)
-        assert len(p.get_output_names()) == 1
-    except PdinferError:
-        pass
+@pytest.mark.parametrize("raw", [b"\xff\xfe", b"\xc3", b"\xed\xa0\x80", b"\xc0\xaf", b"\xf4\x90\x80\x80",
+                                 b"\\udc00", b"\\ud800x"])
+def test_invalid_utf8_in_strings(raw):
+    # JSON text is UTF-8 (Paddle's reader rejects anything else); a name reaching Python
+    # undecodable would fail far from the cause.
+    bad = GOOD.replace(b'"fetch_name_0"', b'"fetch' + raw + b'_0"')
+    assert_error(InvalidModelError, lambda: load(bad), "UTF-8" if b"\\" not in raw else "surrogate")
+
+
+def test_valid_utf8_names_and_nul_bytes():
+    text = GOOD.replace(b'"fetch_name_0"', '"sortie_\u00e9\u6587_\U0001f600"'.encode())
+    text = text.replace(b'"0.a_str","D":"x"', b'"0.a_str","D":"\\u00e9x"')
+    p = load(text)
+    assert p.get_output_names() == ["sortie_\u00e9\u6587_\U0001f600"]
+    assert p.get_input_names() == ["\u00e9x"]
     with pytest.raises(InvalidModelError):
         load(GOOD[:100] + b"\x00" + GOOD[100:])
 
@@ -329,7 +337,9 @@ WRONG_TYPES = {
     "param_result_list": lambda d: _ops(d)[0].__setitem__("O", 1),
     "param_duplicate": lambda d: _ops(d)[1]["A"].__setitem__(3, "b"),
     "input_without_name": lambda d: _ops(d)[2].__setitem__("A", _ops(d)[2]["A"][1:]),
-    "input_dtype_unknown": lambda d: _ops(d)[2]["A"].__setitem__(2, a("dtype", "1.a_dtype", "float7")),
+    "input_dtype_unknown": lambda d: (_ops(d)[2]["A"].__setitem__(2, a("dtype", "1.a_dtype", "float7")),
+                                      _ops(d)[2]["O"][0]["TT"]["D"].__setitem__(0, {"#": "0.t_f7"})),
+    "type_dtype_not_object": lambda d: _ops(d)[3]["O"][0]["TT"]["D"].__setitem__(0, "0.t_f32"),
     "fetch_of_vector": lambda d: _ops(d).insert(6, {"#": "0.combine", "I": [{"%": 6}], "O": [
         {"%": 8, "TT": {"#": "0.t_vec", "D": [ttype([-1, 4])]}}]}) or _ops(d)[7].__setitem__("I", [{"%": 8}]),
     "split_of_tensor": lambda d: _ops(d).insert(6, {"#": "0.split", "I": [{"%": 6}], "O": [

@@ -208,12 +208,13 @@ std::vector<int> Tensor::shape() const {
   const detail::PredictorState& s = *state_;
   pdinfer::Shape shape;
   if (is_input_) {
+    // The pending Reshape is what the next feed uses (and equals the fed shape after it).
     const pdinfer::Tensor& t = s.core->input(name_);
     auto it = s.pending_shape.find(name_);
-    if (t.defined())
-      shape = t.shape();
-    else if (it != s.pending_shape.end())
+    if (it != s.pending_shape.end())
       shape = it->second;
+    else if (t.defined())
+      shape = t.shape();
     else
       shape = s.Declared(name_, true).shape;
   } else {

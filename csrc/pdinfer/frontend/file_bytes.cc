@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <climits>
 #include <cstdlib>
@@ -61,6 +62,7 @@ ByteView ReadFileBytes(const std::string& path) {
       view.data = static_cast<const uint8_t*>(addr);
       view.size = size;
       view.owner = std::move(m);
+      view.mapped = true;
       return view;
     }
   }
@@ -80,6 +82,24 @@ ByteView ReadFileBytes(const std::string& path) {
   view.size = buf->size();
   view.owner = std::move(buf);
   return view;
+}
+
+void ReleasePagesExcept(const ByteView& view, std::vector<std::pair<size_t, size_t>> keep) {
+  if (!view.mapped || view.size == 0) return;
+  const size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
+  std::sort(keep.begin(), keep.end());
+  // `data` is page aligned (mmap), so offsets and addresses agree modulo the page size.
+  auto release = [&](size_t begin, size_t end) {
+    size_t b = (begin + page - 1) / page * page;
+    size_t e = end / page * page;
+    if (e > b) madvise(const_cast<uint8_t*>(view.data) + b, e - b, MADV_DONTNEED);
+  };
+  size_t cursor = 0;
+  for (const auto& r : keep) {
+    if (r.first > cursor) release(cursor, r.first);
+    cursor = std::max(cursor, r.second);
+  }
+  if (cursor < view.size) release(cursor, view.size);
 }
 
 ByteView BytesOfString(std::string bytes, std::string origin) {

@@ -6,6 +6,8 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace pdinfer {
 
@@ -14,6 +16,7 @@ struct ByteView {
   size_t size = 0;
   std::shared_ptr<void> owner;  // the mapping or string holding `data`
   std::string origin;           // file path or "<params buffer>", for messages
+  bool mapped = false;          // `data` is a private file mapping (see ReleasePagesExcept)
 };
 
 // Maps `path` privately (copy-on-write, so a stray write never reaches the file) or,
@@ -21,6 +24,12 @@ struct ByteView {
 // it does not exist and Error(kInvalidArgument) when it is not a readable regular file.
 // An empty file gives size 0.
 ByteView ReadFileBytes(const std::string& path);
+
+// For a mapped view: drops this process's copies of the pages that lie entirely outside
+// `keep` (byte ranges [begin, end) still referenced, e.g. by zero-copy tensors), so the
+// parts that were only parsed or copied stop counting toward RSS. They are re-read from
+// the file if touched again. No-op for unmapped views.
+void ReleasePagesExcept(const ByteView& view, std::vector<std::pair<size_t, size_t>> keep);
 
 // Takes ownership of `bytes`.
 ByteView BytesOfString(std::string bytes, std::string origin);

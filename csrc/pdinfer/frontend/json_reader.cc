@@ -228,43 +228,75 @@ class JsonParser {
     return v;
   }
 
+  // Length of the valid UTF-8 sequence starting at s_[pos_] (a byte >= 0x80); 0 if
+  // invalid (JSON text must be UTF-8, and names reach Python, which decodes them).
+  size_t Utf8Length() const {
+    auto at = [&](size_t k) { return static_cast<unsigned char>(s_[pos_ + k]); };
+    unsigned char c = at(0);
+    size_t len = (c >= 0xc2 && c <= 0xdf) ? 2 : (c >= 0xe0 && c <= 0xef) ? 3
+                 : (c >= 0xf0 && c <= 0xf4) ? 4 : 0;
+    if (len == 0 || pos_ + len > s_.size()) return 0;
+    for (size_t k = 1; k < len; ++k)
+      if ((at(k) & 0xc0) != 0x80) return 0;
+    if (len == 3 && ((c == 0xe0 && at(1) < 0xa0) || (c == 0xed && at(1) >= 0xa0))) return 0;
+    if (len == 4 && ((c == 0xf0 && at(1) < 0x90) || (c == 0xf4 && at(1) >= 0x90))) return 0;
+    return len;
+  }
+
   void ParseString(std::string& out) {
     ++pos_;  // opening quote
     for (;;) {
-      if (pos_ >= s_.size()) Fail("unterminated string");
-      char c = s_[pos_++];
-      if (c == '"') return;
-      if (static_cast<unsigned char>(c) < 0x20) Fail("control character in string");
-      if (c != '\\') {
-        out += c;
-      } else {
-        if (pos_ >= s_.size()) Fail("unterminated escape");
-        char e = s_[pos_++];
-        switch (e) {
-          case '"': out += '"'; break;
-          case '\\': out += '\\'; break;
-          case '/': out += '/'; break;
-          case 'b': out += '\b'; break;
-          case 'f': out += '\f'; break;
-          case 'n': out += '\n'; break;
-          case 'r': out += '\r'; break;
-          case 't': out += '\t'; break;
-          case 'u': {
-            uint32_t cp = Hex4();
-            if (cp >= 0xD800 && cp < 0xDC00) {
-              if (s_.substr(pos_, 2) != "\\u") Fail("unpaired surrogate");
-              pos_ += 2;
-              uint32_t lo = Hex4();
-              if (lo < 0xDC00 || lo >= 0xE000) Fail("bad low surrogate");
-              cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
-            }
-            AppendUtf8(out, cp);
-            break;
-          }
-          default: Fail(StrCat("bad escape '\\", e, "'"));
-        }
+      // Copy a run of plain ASCII in one go (most of a PIR file is short ASCII keys).
+      size_t run = pos_;
+      while (run < s_.size()) {
+        unsigned char c = static_cast<unsigned char>(s_[run]);
+        if (c == '"' || c == '\\' || c < 0x20 || c >= 0x80) break;
+        ++run;
       }
+      out.append(s_.data() + pos_, run - pos_);
+      pos_ = run;
       if (out.size() > limits_.max_string_bytes) Fail("string too long");
+      if (pos_ >= s_.size()) Fail("unterminated string");
+      unsigned char c = static_cast<unsigned char>(s_[pos_]);
+      if (c == '"') {
+        ++pos_;
+        return;
+      }
+      if (c < 0x20) Fail("control character in string");
+      if (c >= 0x80) {
+        size_t len = Utf8Length();
+        if (len == 0) Fail("invalid UTF-8 in string");
+        out.append(s_.data() + pos_, len);
+        pos_ += len;
+        continue;
+      }
+      ++pos_;  // backslash
+      if (pos_ >= s_.size()) Fail("unterminated escape");
+      char e = s_[pos_++];
+      switch (e) {
+        case '"': out += '"'; break;
+        case '\\': out += '\\'; break;
+        case '/': out += '/'; break;
+        case 'b': out += '\b'; break;
+        case 'f': out += '\f'; break;
+        case 'n': out += '\n'; break;
+        case 'r': out += '\r'; break;
+        case 't': out += '\t'; break;
+        case 'u': {
+          uint32_t cp = Hex4();
+          if (cp >= 0xDC00 && cp < 0xE000) Fail("unpaired low surrogate");
+          if (cp >= 0xD800 && cp < 0xDC00) {
+            if (s_.substr(pos_, 2) != "\\u") Fail("unpaired surrogate");
+            pos_ += 2;
+            uint32_t lo = Hex4();
+            if (lo < 0xDC00 || lo >= 0xE000) Fail("bad low surrogate");
+            cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+          }
+          AppendUtf8(out, cp);
+          break;
+        }
+        default: Fail(StrCat("bad escape '\\", e, "'"));
+      }
     }
   }
 

@@ -1,6 +1,7 @@
 #include "pdinfer/frontend/params_reader.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cstring>
 #include <limits>
 
@@ -45,9 +46,11 @@ class Cursor {
 
 bool IsElementType(int t) { return (t >= 0 && t <= 6) || (t >= 19 && t <= 24) || t >= 32; }
 
+// Zero-copy when the data is aligned for its element type (then `used` records the
+// range so its pages stay mapped), else a private aligned copy.
 std::shared_ptr<const Tensor> MakeTensor(const ByteView& bytes, const TensorRecord& rec,
-                                         const std::string& name,
-                                         std::shared_ptr<Buffer>* whole) {
+                                         const std::string& name, std::shared_ptr<Buffer>* whole,
+                                         std::vector<std::pair<size_t, size_t>>* used) {
   if (!IsValidDataTypeNumber(rec.var_type))
     ThrowError(ErrorCode::kUnsupported, bytes.origin, ": parameter '", name, "' has dtype ",
                legacy::VarTypeName(rec.var_type), ", which is not supported");
@@ -60,6 +63,7 @@ std::shared_ptr<const Tensor> MakeTensor(const ByteView& bytes, const TensorReco
     if (!*whole)
       *whole = std::make_shared<Buffer>(const_cast<uint8_t*>(bytes.data), bytes.size, bytes.owner);
     t->SetExternal(dtype, rec.dims, *whole, rec.data_offset);
+    used->emplace_back(rec.data_offset, rec.data_offset + rec.data_bytes);
   } else {
     t->Resize(dtype, rec.dims);
     if (rec.data_bytes) std::memcpy(t->raw_data(), src, rec.data_bytes);
@@ -181,6 +185,7 @@ ParamMap ReadCombinedParams(const ByteView& bytes, std::vector<ParamSpec> specs)
             [](const ParamSpec& a, const ParamSpec& b) { return a.name < b.name; });
   ParamMap out;
   std::shared_ptr<Buffer> whole;
+  std::vector<std::pair<size_t, size_t>> used;
   size_t pos = 0;
   const size_t n = specs.size();
   for (size_t k = 0; k < n; ++k) {
@@ -192,7 +197,7 @@ ParamMap ReadCombinedParams(const ByteView& bytes, std::vector<ParamSpec> specs)
     std::string what = StrCat("parameter '", spec.name, "' (record ", k + 1, " of ", n, ")");
     TensorRecord rec = ParseTensorRecord(bytes, pos, what);
     CrossCheck(bytes, spec, rec);
-    out[spec.name] = MakeTensor(bytes, rec, spec.name, &whole);
+    out[spec.name] = MakeTensor(bytes, rec, spec.name, &whole, &used);
     pos = rec.end;
   }
   if (pos != bytes.size)
@@ -201,6 +206,7 @@ ParamMap ReadCombinedParams(const ByteView& bytes, std::vector<ParamSpec> specs)
                " parameters the program declares",
                n ? StrCat(" ('", specs.back().name, "')") : std::string(),
                "; the params file does not belong to this program or is corrupt");
+  ReleasePagesExcept(bytes, std::move(used));
   return out;
 }
 
@@ -251,7 +257,9 @@ ParamMap ReadSeparateParams(const std::string& dir, const std::vector<ParamSpec>
                  " trailing bytes after the record of parameter '", spec.name, "'");
     CrossCheck(bytes, spec, rec);
     std::shared_ptr<Buffer> whole;
-    out[spec.name] = MakeTensor(bytes, rec, spec.name, &whole);
+    std::vector<std::pair<size_t, size_t>> used;
+    out[spec.name] = MakeTensor(bytes, rec, spec.name, &whole, &used);
+    ReleasePagesExcept(bytes, std::move(used));
   }
   return out;
 }

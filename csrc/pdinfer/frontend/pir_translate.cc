@@ -43,10 +43,9 @@ struct PirType {
 
 PirType ParseType(const JsonValue& tt) {
   PirType out;
-  if (!tt.is_object()) return out;
-  const JsonValue* id = tt.Find("#");
-  if (!id || !id->is_string()) return out;
-  const std::string& name = id->AsString("type id");
+  // A malformed type is an error, not "unknown": an input typed this way would otherwise
+  // load with an undefined dtype.
+  const std::string& name = tt.At("#", "a value type").AsString("a value type's id");
   const JsonValue* d = tt.Find("D");
   if (name == "0.t_vec") {
     out.is_vec = true;
@@ -57,10 +56,9 @@ PirType ParseType(const JsonValue& tt) {
   }
   if (d && d->is_array() && !d->AsArray("t_dtensor").empty()) {
     const auto& parts = d->AsArray("t_dtensor");
-    if (parts[0].is_object() && parts[0].Find("#"))
-      out.dtype = DTypeFromPirType(parts[0].At("#", "dtype").AsString("dtype"));
-    if (parts.size() > 1 && parts[1].is_array()) {
-      for (const JsonValue& dim : parts[1].AsArray("dims")) {
+    out.dtype = DTypeFromPirType(parts[0].At("#", "a tensor type's dtype").AsString("dtype"));
+    if (parts.size() > 1) {
+      for (const JsonValue& dim : parts[1].AsArray("a tensor type's dims")) {
         int64_t v = dim.AsInt("dim");
         PDI_ENFORCE_MODEL(v >= -1, "PIR JSON: invalid dim ", v, " in a tensor type");
         out.dims.push_back(v);
@@ -442,8 +440,16 @@ class PirTranslator {
     PirType t = results[0].second;
     if (kind == "data" && attrs.Has("shape")) {
       t.dims = attrs.GetInts("shape", {});
+      for (int64_t dim : t.dims)
+        PDI_ENFORCE_MODEL(dim >= -1, program_.origin, ": input '", name, "' has dim ", dim);
+      PDI_ENFORCE_MODEL(t.dims.size() <= static_cast<size_t>(kMaxRank), program_.origin,
+                        ": input '", name, "' has rank ", t.dims.size());
       t.known = true;
     }
+    if (t.dtype == DataType::kUndefined && attrs.Has("dtype"))
+      t.dtype = static_cast<DataType>(attrs.GetInt("dtype", -1));
+    PDI_ENFORCE_MODEL(t.dtype != DataType::kUndefined, program_.origin, ": input '", name,
+                      "' has no known dtype");
     PDI_ENFORCE_MODEL(graph_->FindValue(name) == kNoValue, program_.origin, ": input '", name,
                       "' is declared twice");
     ValueId id = graph_->AddValue(name, t.dtype, t.dims, t.known);

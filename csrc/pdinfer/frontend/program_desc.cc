@@ -382,6 +382,7 @@ void ValidateBlocks(const ProgramDesc& p, const std::string& origin) {
     }
     return true;  // a parent cycle: treat as recursive
   };
+  std::vector<std::vector<int64_t>> refs_of(static_cast<size_t>(n));
   for (int64_t bi = 0; bi < n; ++bi) {
     const BlockDesc& b = p.blocks[static_cast<size_t>(bi)];
     for (size_t oi = 0; oi < b.ops.size(); ++oi) {
@@ -399,7 +400,33 @@ void ValidateBlocks(const ProgramDesc& p, const std::string& origin) {
             ThrowError(ErrorCode::kInvalidModel, origin, ": attribute '", a.name, "' of op '",
                        op.type, "' (block ", bi, ", op ", oi, ") refers to block ", ref,
                        ", which contains it (recursive sub-block)");
+          refs_of[static_cast<size_t>(bi)].push_back(ref);
         }
+      }
+    }
+  }
+  // parent_idx may lie, so also look for cycles in the reference graph itself
+  // (iteratively: a hostile file must not drive recursion depth).
+  std::vector<int> state(static_cast<size_t>(n), 0);  // 0 new, 1 on stack, 2 done
+  for (int64_t root = 0; root < n; ++root) {
+    if (state[static_cast<size_t>(root)]) continue;
+    std::vector<std::pair<int64_t, size_t>> stack{{root, 0}};
+    state[static_cast<size_t>(root)] = 1;
+    while (!stack.empty()) {
+      auto& [b, next] = stack.back();
+      const auto& refs = refs_of[static_cast<size_t>(b)];
+      if (next == refs.size()) {
+        state[static_cast<size_t>(b)] = 2;
+        stack.pop_back();
+        continue;
+      }
+      int64_t r = refs[next++];
+      if (state[static_cast<size_t>(r)] == 1)
+        ThrowError(ErrorCode::kInvalidModel, origin, ": sub-block references form a cycle ",
+                   "through block ", r);
+      if (state[static_cast<size_t>(r)] == 0) {
+        state[static_cast<size_t>(r)] = 1;
+        stack.push_back({r, 0});
       }
     }
   }

@@ -136,9 +136,10 @@ void ComputeConv2dT(OpContext& ctx) {
                       g.pad_t == 0 && g.pad_b == 0 && g.pad_l == 0 && g.pad_r == 0;
   const int64_t outer = g.n * g.groups;
   // Column tile: about 512 KiB of unfolded input (float) so it stays in L2 between
-  // im2col and the GEMM; smaller when that is needed to give every thread work.
+  // im2col and the GEMM, but at least 256 columns so the filter matrix, repacked for
+  // every tile, is reused enough; smaller when that is needed to give every thread work.
   int64_t tile = direct ? positions
-                        : std::max<int64_t>(64, (131072 / std::max<int64_t>(k, 1)) / 16 * 16);
+                        : std::max<int64_t>(256, (131072 / std::max<int64_t>(k, 1)) / 16 * 16);
   tile = std::min(tile, positions);
   while (threads > 1 && outer * CeilDiv(positions, tile) < 2 * threads && tile > 64)
     tile = std::max<int64_t>(64, (tile / 2 + 15) / 16 * 16);

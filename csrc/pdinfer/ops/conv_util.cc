@@ -344,6 +344,18 @@ void ApplyEpilogue(OpContext& ctx, const Epilogue& ep, const Geom& g, T* out) {
 template void ApplyEpilogue<float>(OpContext&, const Epilogue&, const Geom&, float*);
 template void ApplyEpilogue<double>(OpContext&, const Epilogue&, const Geom&, double*);
 
+bool CpuHasAvx2Fma() {
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+  static const bool has = [] {
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  }();
+  return has;
+#else
+  return false;
+#endif
+}
+
 template <typename T>
 T* ThreadScratch(size_t count, int slot) {
   thread_local std::vector<T> buffers[4];

@@ -67,6 +67,9 @@ void ApplyEpilogue(OpContext& ctx, const Epilogue& ep, const Geom& g, T* out);
 template <typename T>
 void DepthwiseConv2d(OpContext& ctx, const Geom& g, const T* x, const T* w, T* out);
 
+// True when the CPU runs AVX2 and FMA (kernels compiled twice pick their variant).
+bool CpuHasAvx2Fma();
+
 // Grow-only per-thread scratch; `slot` separates buffers used at the same time.
 // The pointer is valid until the next call with the same slot on the same thread.
 template <typename T>

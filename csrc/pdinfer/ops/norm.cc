@@ -297,9 +297,10 @@ void ComputeInstanceNorm(OpContext& ctx) {
 }
 
 // ---------------------------------------------------------------- rms_norm
-// Paddle's static-graph `rms_norm`: input, weight? -> out, invvar; attrs normalized_shape
-// (the trailing dims normalized together) and eps. invvar holds 1/sqrt(mean(x^2) + eps)
-// per row, flattened to [rows].
+// Paddle's `rms_norm` op: x, scale? -> y, invvar; attrs normalized_shape (the trailing
+// dims normalized together) and epsilon. y = x / sqrt(mean(x^2) + epsilon) * scale, and
+// invvar holds 1 / sqrt(mean(x^2) + epsilon) per normalized row, flattened to [rows].
+// (Paddle only has a GPU kernel for it; this follows its documented semantics.)
 
 int RmsBegin(const OpContext& ctx, const Shape& x) {
   std::vector<int64_t> ns = ctx.attrs().GetInts("normalized_shape", {});
@@ -315,34 +316,35 @@ int RmsBegin(const OpContext& ctx, const Shape& x) {
 }
 
 void InferRmsNorm(OpContext& ctx) {
-  const Shape& x = ctx.InputShape("input");
-  DataType dt = ctx.InputDType("input");
-  CheckFloat(ctx, "input", dt);
+  const Shape& x = ctx.InputShape("x");
+  DataType dt = ctx.InputDType("x");
+  CheckFloat(ctx, "x", dt);
   int begin = RmsBegin(ctx, x);
-  if (ctx.HasInput("weight")) {
+  if (ctx.HasInput("scale")) {
     int64_t right = Prod(x, static_cast<size_t>(begin), x.size());
-    int64_t wn = Prod(ctx.InputShape("weight"), 0, ctx.InputShape("weight").size());
-    PDI_ENFORCE_ARG(right < 0 || wn < 0 || right == wn, ctx.Where(), ": weight has ", wn,
-                    " elements, expected ", right);
-    PDI_CHECK(ctx.InputDType("weight") == dt, ErrorCode::kUnsupported, ctx.Where(),
-              ": weight dtype must match input");
+    int64_t wn = Prod(ctx.InputShape("scale"), 0, ctx.InputShape("scale").size());
+    PDI_ENFORCE_ARG(right < 0 || wn < 0 || right == wn, ctx.Where(), ": scale has ", wn,
+                    " elements, expected ", right, " (the product of normalized_shape)");
+    PDI_CHECK(ctx.InputDType("scale") == dt, ErrorCode::kUnsupported, ctx.Where(),
+              ": scale dtype ", DataTypeName(ctx.InputDType("scale")), " differs from x dtype ",
+              DataTypeName(dt));
   }
-  ctx.SetOutput("out", dt, x);
-  ctx.SetOutput("invvar", DataType::kFloat32, {Prod(x, 0, static_cast<size_t>(begin))});
+  ctx.SetOutput("y", dt, x);
+  ctx.SetOutput("invvar", dt, {Prod(x, 0, static_cast<size_t>(begin))});
 }
 
 void ComputeRmsNorm(OpContext& ctx) {
-  const Tensor& x = ctx.Input("input");
+  const Tensor& x = ctx.Input("x");
   int begin = RmsBegin(ctx, x.shape());
   const int64_t rows = Prod(x.shape(), 0, static_cast<size_t>(begin));
   const int64_t cols = Prod(x.shape(), static_cast<size_t>(begin), x.shape().size());
-  const double eps = ctx.attrs().GetFloat("eps", 1e-5);
-  float* inv_out = OptionalOutput<float>(ctx, "invvar");
+  const double eps = ctx.attrs().GetFloat("epsilon", 1e-5);
   auto kernel = [&](auto tag) {
     using T = decltype(tag);
     const T* xd = x.data<T>();
-    T* yd = ctx.Output("out").data<T>();
-    const T* w = ctx.HasInput("weight") ? ctx.Input("weight").data<T>() : nullptr;
+    T* yd = ctx.Output("y").data<T>();
+    T* inv_out = OptionalOutput<T>(ctx, "invvar");
+    const T* w = OptionalData<T>(ctx, "scale");
     ctx.pool().ParallelFor(rows, std::max<int64_t>(1, 8192 / std::max<int64_t>(1, cols)),
                            [&](int64_t r0, int64_t r1) {
       for (int64_t r = r0; r < r1; ++r) {
@@ -350,13 +352,13 @@ void ComputeRmsNorm(OpContext& ctx) {
         T* yr = yd + r * cols;
         double q = 0;
         for (int64_t j = 0; j < cols; ++j) q += static_cast<double>(xr[j]) * xr[j];
-        double inv = 1.0 / std::sqrt((cols > 0 ? q / static_cast<double>(cols) : 0.0) + eps);
-        T ti = static_cast<T>(inv);
+        const double inv = 1.0 / std::sqrt((cols > 0 ? q / static_cast<double>(cols) : 0.0) + eps);
+        const T ti = static_cast<T>(inv);
         if (w)
           for (int64_t j = 0; j < cols; ++j) yr[j] = xr[j] * ti * w[j];
         else
           for (int64_t j = 0; j < cols; ++j) yr[j] = xr[j] * ti;
-        if (inv_out) inv_out[r] = static_cast<float>(inv);
+        if (inv_out) inv_out[r] = ti;
       }
     });
   };
@@ -372,7 +374,7 @@ PDI_REGISTER_OP(OpDef{"group_norm", {"X", "Scale?", "Bias?"}, {"Y", "Mean?", "Va
 PDI_REGISTER_OP(OpDef{"instance_norm", {"X", "Scale?", "Bias?"},
                       {"Y", "SavedMean?", "SavedVariance?"}, InferInstanceNorm,
                       ComputeInstanceNorm});
-PDI_REGISTER_OP(OpDef{"rms_norm", {"input", "weight?"}, {"out", "invvar?"}, InferRmsNorm,
+PDI_REGISTER_OP(OpDef{"rms_norm", {"x", "scale?"}, {"y", "invvar?"}, InferRmsNorm,
                       ComputeRmsNorm});
 
 }  // namespace pdinfer

@@ -116,7 +116,7 @@ std::optional<double> ReadScalar(const OpContext& ctx, const std::string& attr, 
                                  const std::string& tensor_slot);
 
 // ---------------------------------------------------------------------------------------
-// Dtypes
+// Dtypes (implemented in op_utils_dtype.cc)
 // ---------------------------------------------------------------------------------------
 
 bool IsFloatType(DataType t);    // float16/bfloat16/float32/float64
@@ -157,8 +157,8 @@ void DispatchFloat(DataType t, const std::string& what, Fn&& fn) {
 }
 
 // A DataType from Paddle's VarType number stored in attribute `attr` (e.g. cast's
-// out_dtype, fill_constant's dtype); -1 or absent gives `def`. Throws InvalidModel on
-// a number that is not a tensor element type.
+// out_dtype, fill_constant's dtype), or from a dtype name string; -1, "undefined" or
+// absent gives `def`. Throws Unsupported on a value that is not a tensor element type.
 DataType DataTypeAttr(const OpContext& ctx, const std::string& attr, DataType def);
 
 }  // namespace pdinfer

@@ -155,6 +155,7 @@ void Executor::RunStep(Step& step, size_t index, Mode mode, bool verbose) {
         ref.tensor->Resize(ref.meta.dtype, ref.meta.shape);
       }
     step.def->compute(ctx);
+    if (mode == Mode::kRecord) ReleaseDeadAfterRecording(node, index);
   } catch (const Error& e) {
     RethrowWithNode(e, node.Describe(*graph_));
   } catch (const std::bad_alloc&) {
@@ -197,6 +198,23 @@ std::shared_ptr<MemoryPlan> Executor::LookupPlan(const std::string& sig) {
   return nullptr;
 }
 
+void Executor::ReleaseDeadAfterRecording(const Node& node, size_t index) {
+  // Sizes are all the plan needs; buffers whose last reader has run go back at once so
+  // the planning run's peak is the live set, not the sum of every intermediate.
+  for (const Slot& s : node.outputs)
+    for (ValueId v : s.values)
+      if (v != kNoValue) recorded_size_[static_cast<size_t>(v)] = workspace_[static_cast<size_t>(v)].nbytes();
+  auto release = [&](ValueId v) {
+    size_t i = static_cast<size_t>(v);
+    if (v == kNoValue || keep_[i] || def_step_[i] < 0) return;
+    if (last_step_[i] == static_cast<int>(index)) workspace_[i] = Tensor();
+  };
+  for (const Slot& s : node.inputs)
+    for (ValueId v : s.values) release(v);
+  for (const Slot& s : node.outputs)
+    for (ValueId v : s.values) release(v);
+}
+
 std::shared_ptr<MemoryPlan> Executor::BuildPlan() const {
   PlanRequest req;
   size_t n = workspace_.size();
@@ -205,7 +223,7 @@ std::shared_ptr<MemoryPlan> Executor::BuildPlan() const {
   req.last = last_step_;
   for (size_t v = 0; v < n; ++v) {
     if (keep_[v] || def_step_[v] < 0) continue;
-    req.size[v] = workspace_[v].nbytes();
+    req.size[v] = recorded_size_[v];
   }
   req.inplace = inplace_candidates_;
   return std::make_shared<MemoryPlan>(PlanArena(req));
@@ -228,6 +246,7 @@ void Executor::Run() {
     // Planning step: run with own buffers, measure every intermediate, plan the arena,
     // then give the buffers back (the next run of this shape lives in the arena).
     current_plan_.reset();
+    recorded_size_.assign(workspace_.size(), 0);
     for (size_t i = 0; i < steps_.size(); ++i) RunStep(steps_[i], i, Mode::kRecord, verbose);
     plan = BuildPlan();
     ++plans_built_;
@@ -239,8 +258,13 @@ void Executor::Run() {
     return;
   }
   current_plan_ = plan;
-  if (!arena_ || arena_->size() < plan->arena_bytes)
+  if (!arena_ || arena_->size() < plan->arena_bytes) {
+    // Drop every view of the old arena first so it is freed before the new one exists.
+    for (size_t v = 0; v < workspace_.size(); ++v)
+      if (!keep_[v] && arena_ && workspace_[v].buffer() == arena_) workspace_[v] = Tensor();
+    arena_.reset();
     arena_ = std::make_shared<Buffer>(plan->arena_bytes);
+  }
   plan_stale_ = false;
   for (size_t i = 0; i < steps_.size(); ++i) RunStep(steps_[i], i, Mode::kPlanned, verbose);
   if (plan_stale_) {

@@ -65,6 +65,7 @@ class Executor {
   std::string InputSignature() const;
   std::shared_ptr<MemoryPlan> LookupPlan(const std::string& sig);
   std::shared_ptr<MemoryPlan> BuildPlan() const;
+  void ReleaseDeadAfterRecording(const Node& node, size_t index);
   void DropOtherPlans();
 
   ExecutorOptions options_;
@@ -76,6 +77,7 @@ class Executor {
   std::vector<int> def_step_;   // per value: producing step, -1 for inputs/constants
   std::vector<int> last_step_;  // per value: last reading step
   std::vector<std::pair<int, int>> inplace_candidates_;
+  std::vector<size_t> recorded_size_;  // bytes per value seen by the last planning run
   // Plans by input-shape signature, most recently used first.
   std::list<std::pair<std::string, std::shared_ptr<MemoryPlan>>> plans_;
   std::shared_ptr<MemoryPlan> current_plan_;

@@ -492,6 +492,7 @@ def pir_op_references(cases, timeout=None):
         res = paddle_infer_pir(infer_jobs, timeout) if infer_jobs else {}
         for (c, entry), d in zip(todo, dirs):
             if c.name in errors:
+                os.makedirs(d, exist_ok=True)
                 with open(os.path.join(d, "export_error.txt"), "w") as f:
                     f.write(errors[c.name])
                 pdtest._atomic_publish(d, entry)

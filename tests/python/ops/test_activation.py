@@ -84,6 +84,7 @@ CASES = [
     unary("relu_float64", "relu", dtype="float64"),
     unary("sigmoid_float64", "sigmoid", dtype="float64", tol=1e-6),
     unary("gelu_float64", "gelu", {"approximate": False}, dtype="float64", tol=1e-6),
+    unary("gelu_0d", "gelu", shape=(), data=np.array(0.75, "float32"), tol=T),
     unary("relu_empty", "relu", shape=(0, 3), data=np.zeros((0, 3), "float32")),
     unary("sigmoid_big", "sigmoid", shape=(4, 128, 129), tol=T),
     unary("exp_special", "exp", shape=(4,), data=np.array([np.inf, -np.inf, 0, 1], "float32")),

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 import pdinfer
-from pdtest import OpCase, assert_matches, paddle_reference
+from pdtest import OpCase, assert_matches, compare_outputs, paddle_reference, run_pdinfer
 
 pytestmark = pytest.mark.paddle
 
@@ -305,3 +305,20 @@ def refs():
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
 def test_op(case, refs):
     assert_matches(case, refs[case.name])
+
+
+# The same cases on 3 threads: exercises the parallel splits (per image/group/tile, GEMM
+# tiles, per plane) that a single-threaded predictor never takes.
+THREADED = [c for c in CASES if c.expect_error is None]
+
+
+@pytest.mark.parametrize("case", THREADED, ids=lambda c: c.name)
+def test_op_3_threads(case, refs):
+    ref = refs[case.name]
+    if ref.error:
+        pytest.skip("no reference: " + ref.error.splitlines()[0])
+    cfg = pdinfer.Config(ref.model_dir + "/inference.pdmodel", ref.model_dir + "/inference.pdiparams")
+    cfg.set_cpu_math_library_num_threads(3)
+    _, names, outs = run_pdinfer(ref.model_dir, case.inputs, pdinfer.create_predictor(cfg))
+    compare_outputs(f"[{case.name} x3 threads]", ref.output_names, ref.outputs, names, outs,
+                    case.rtol, case.atol)

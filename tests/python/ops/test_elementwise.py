@@ -93,12 +93,12 @@ CASES += [
 ]
 
 # 0-D operands
-CASES_0D = [
+CASES += [
     binary("add_0d_y", "elementwise_add", [2, 3], []),
     binary("mul_0d_x", "elementwise_mul", [], [2, 3]),
     binary("add_0d_both", "elementwise_add", [], []),
+    binary("max_0d_int64", "elementwise_max", [4], [], dtype="int64"),
 ]
-CASES += CASES_0D
 
 # NaN handling: max/min propagate like `a > b ? a : b`, fmax/fmin ignore NaN.
 _nan_x = np.array([1.0, np.nan, 3.0, np.nan, -np.inf], "float32")
@@ -151,10 +151,6 @@ CASES += [
 ]
 
 
-def _plain(cases):
-    return [c.values[0] if hasattr(c, "values") else c for c in cases]
-
-
 # paddle.inference's default (oneDNN) elementwise_div computes Y / X when X is the lower-rank
 # operand, so these are checked against NumPy on the exported model instead.
 NUMPY_CASES = [
@@ -169,7 +165,7 @@ NUMPY_CASES = [
 
 @pytest.fixture(scope="module")
 def refs():
-    return paddle_reference(_plain(CASES) + [c for c, _ in NUMPY_CASES])
+    return paddle_reference(CASES + [c for c, _ in NUMPY_CASES])
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)

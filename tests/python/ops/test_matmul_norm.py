@@ -246,6 +246,12 @@ CASES += [
     lookup("lookup_v2_1d", "lookup_table_v2", 6, 3, [5, 4, 3]),
     lookup("lookup_v2_3d_ids", "lookup_table_v2", 6, 3, [[[5, 4], [3, 0]], [[1, 1], [2, 2]]]),
     lookup("lookup_v2_empty", "lookup_table_v2", 6, 3, np.zeros([0, 2])),
+    OpCase(name="lookup_v2_negative_padding_api",  # F.embedding turns -2 into vocab - 2
+           code="w = paddle.static.data('w', [10, 4], 'float32')\n"
+                "ids = paddle.static.data('ids', [2, 3], 'int64')\n"
+                "out = F.embedding(ids, w, padding_idx=-2)",
+           inputs={"w": _rand([10, 4]), "ids": np.array([[8, 1, 2], [8, 9, 0]], "int64")},
+           fetch=["out"], rtol=0, atol=0),
     lookup("lookup_v1_basic", "lookup_table", 10, 4, [[1], [3], [9]]),
     lookup("lookup_v1_3d", "lookup_table", 10, 4, [[[1], [3]], [[9], [0]]], padding_idx=9),
     lookup("lookup_v2_out_of_range", "lookup_table_v2", 10, 7, [[1, 10]],
@@ -275,9 +281,21 @@ NP_CASES = [
 ]
 
 
+# rms_norm has no CPU kernel in Paddle, so a CPU build cannot even append it to a program.
+# Its test model is a layer_norm model whose op is rewritten into rms_norm.
+RMS_SRC = OpCase(
+    name="rms_norm_source_layer_norm",
+    code="x = paddle.static.data('x', [3, 4, 5], 'float32')\n"
+         "s = paddle.static.data('s', [20], 'float32')\n"
+         "r = append_op('layer_norm', {'X': x, 'Scale': s}, {'Y': 'float32', 'Mean': 'float32',"
+         " 'Variance': 'float32'}, {'epsilon': 1e-5, 'begin_norm_axis': 1})\n"
+         "out = [r['Y'], r['Variance']]",
+    inputs={"x": _rand([3, 4, 5]), "s": _rand([20])}, fetch=["out"], rtol=RTOL, atol=ATOL)
+
+
 @pytest.fixture(scope="module")
 def refs():
-    return paddle_reference(CASES + [c for c, _ in NP_CASES])
+    return paddle_reference(CASES + [c for c, _ in NP_CASES] + [RMS_SRC])
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
@@ -295,3 +313,50 @@ def test_op_numpy(case, expected, refs):
     for got, w in zip(outs, want):
         assert got.shape == w.shape and got.dtype == w.dtype, (got.shape, got.dtype, w.shape, w.dtype)
         np.testing.assert_allclose(got, w, rtol=case.rtol, atol=case.atol)
+
+
+def _framework_pb2():
+    import importlib.util
+    import os
+
+    spec = importlib.util.find_spec("paddle")
+    path = os.path.join(os.path.dirname(spec.origin), "base", "proto", "framework_pb2.py")
+    mod_spec = importlib.util.spec_from_file_location("_pd_framework_pb2", path)
+    mod = importlib.util.module_from_spec(mod_spec)
+    mod_spec.loader.exec_module(mod)
+    return mod
+
+
+def test_rms_norm(refs, tmp_path):
+    import shutil
+
+    ref = refs[RMS_SRC.name]
+    assert not ref.error, ref.error
+    fw = _framework_pb2()
+    prog = fw.ProgramDesc()
+    with open(f"{ref.model_dir}/inference.pdmodel", "rb") as f:
+        prog.ParseFromString(f.read())
+    (op,) = [o for o in prog.blocks[0].ops if o.type == "layer_norm"]
+    op.type = "rms_norm"
+    rename_in, rename_out = {"X": "x", "Scale": "scale"}, {"Y": "y", "Variance": "invvar"}
+    ins = [(rename_in[v.parameter], list(v.arguments)) for v in op.inputs if v.parameter in rename_in]
+    outs = [(rename_out[v.parameter], list(v.arguments)) for v in op.outputs
+            if v.parameter in rename_out]
+    del op.inputs[:]
+    del op.outputs[:]
+    for slot, args in ins:
+        op.inputs.add(parameter=slot, arguments=args)
+    for slot, args in outs:
+        op.outputs.add(parameter=slot, arguments=args)
+    del op.attrs[:]
+    op.attrs.add(name="normalized_shape", type=fw.LONGS, longs=[4, 5])
+    op.attrs.add(name="epsilon", type=fw.FLOAT64, float64=1e-5)
+    shutil.copy(f"{ref.model_dir}/inference.pdiparams", tmp_path / "inference.pdiparams")
+    (tmp_path / "inference.pdmodel").write_bytes(prog.SerializeToString())
+    _, _, (y, invvar) = run_pdinfer(str(tmp_path), RMS_SRC.inputs)
+    x = RMS_SRC.inputs["x"].astype(np.float64)
+    inv = 1.0 / np.sqrt((x ** 2).mean(axis=(1, 2)) + 1e-5)
+    want_y = x * inv[:, None, None] * RMS_SRC.inputs["s"].reshape(4, 5)
+    np.testing.assert_allclose(y, want_y.astype("float32"), rtol=RTOL, atol=ATOL)
+    assert invvar.shape == (3,) and invvar.dtype == np.float32
+    np.testing.assert_allclose(invvar, inv.astype("float32"), rtol=RTOL, atol=ATOL)

@@ -3,6 +3,7 @@ family, range, linspace, where and share_data."""
 import numpy as np
 import pytest
 
+import pdinfer
 from pdtest import OpCase, assert_matches, paddle_reference
 
 RNG = np.random.RandomState(5)
@@ -51,6 +52,12 @@ CASES = [
     binop("equal_int32", "equal", i32(4, 5), i32(4, 5)),
     binop("equal_bool", "equal", bools(6), bools(6)),
     binop("less_than_empty", "less_than", f32(0, 4), f32(4)),
+    binop("less_than_0d", "less_than", f32(3), np.array(0.5, "float32")),
+    case("equal_mismatch", "x = paddle.static.data('x', [-1, 3], 'float32')\n"
+         "y = paddle.static.data('y', [-1, 3], 'float32')\n"
+         "out = append_op('equal', {'X': x, 'Y': y}, {'Out': 'bool'})['Out']",
+         {"x": f32(2, 3), "y": f32(5, 3)},
+         expect_error=(pdinfer.InvalidArgumentError, r"\[2, 3\].*\[5, 3\]")),
     # logical
     binop("logical_and", "logical_and", bools(3, 4), bools(4)),
     binop("logical_or", "logical_or", bools(3, 4), bools(3, 4)),
@@ -94,6 +101,7 @@ CASES += [
     cast_case("cast_i32_bool", i32(9), "bool"),
     cast_case("cast_same", f32(2, 2), "float32"),
     cast_case("cast_f32_f16", f32(3, 5), "float16"),
+    cast_case("cast_0d", np.array(2.75, "float32"), "int64"),
 ]
 
 # clip

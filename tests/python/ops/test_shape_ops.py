@@ -108,6 +108,9 @@ CASES += [
          "x = paddle.static.data('x', [1], 'float32')\n"
          "out = paddle.unsqueeze(paddle.reshape(x, []), [0, -1])",
          {"x": np.array([3.5], "float32")}),
+    case("unsqueeze2_0d_input",
+         "x = paddle.static.data('x', [], 'int64')\nout = paddle.unsqueeze(x, [-1])",
+         {"x": np.array(7, "int64")}),
     case("flatten_range_mid",
          "x = paddle.static.data('x', [2, 3, 4, 5], 'float32')\nout = paddle.flatten(x, 1, 2)",
          {"x": f32(2, 3, 4, 5)}),

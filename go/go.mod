@@ -1,0 +1,3 @@
+module pdinfer/paddle
+
+go 1.17
