@@ -70,6 +70,13 @@ struct PD_INFER_DECL AnalysisConfig {
   void DisableMKLDNN();
   bool mkldnn_enabled() const;
   void SetMkldnnCacheCapacity(int capacity);
+  // Paddle 3.x spellings of the same switches.
+  void EnableONEDNN();
+  void DisableONEDNN();
+  bool onednn_enabled() const;
+  void SetOnednnCacheCapacity(int capacity);
+  void DisableOnednnFcPasses();
+  bool onednn_fc_passes_disabled() const;
   void SetMKLDNNOp(std::unordered_set<std::string> op_list);
   void EnableMkldnnBfloat16();  // unsupported in this build: warns, stays fp32
   bool mkldnn_bfloat16_enabled() const;

@@ -50,6 +50,9 @@ class PD_INFER_DECL PassStrategy : public PaddlePassBuilder {
   ~PassStrategy() override;
   virtual void EnableCUDNN();
   virtual void EnableMKLDNN();
+  virtual void EnableONEDNN();
+  virtual void DisableONEDNN();
+  virtual void DisableOnednnFcPasses();
   virtual void EnableMkldnnBfloat16();
   virtual void EnableMkldnnInt8();
   virtual void DisableMkldnnFcPasses();

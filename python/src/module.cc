@@ -58,7 +58,16 @@ void TranslateError(const pdinfer::Error& e) {
   int code = static_cast<int>(e.code());
   const char* cls = (code >= 1 && code <= 6) ? names[code] : "PdinferError";
   py::object type = py::module_::import("pdinfer.errors").attr(cls);
-  PyErr_SetString(type.ptr(), e.what());
+  // Messages quote names from model files, which need not be valid UTF-8.
+  const std::string& m = e.message();
+  PyObject* msg = PyUnicode_DecodeUTF8(m.data(), static_cast<Py_ssize_t>(m.size()),
+                                       "backslashreplace");
+  if (!msg) {
+    PyErr_Clear();
+    msg = PyUnicode_FromString("pdinfer error (message could not be decoded)");
+  }
+  PyErr_SetObject(type.ptr(), msg);
+  Py_XDECREF(msg);
 }
 
 }  // namespace

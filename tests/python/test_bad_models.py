@@ -549,7 +549,7 @@ def test_unknown_op_names_type_and_output():
     msg = assert_error(UnsupportedError, lambda: load_buffers(basic_program(ops_override=ops),
                                                               basic_params()),
                        "'foo_bar'", "'t1'")
-    assert "supported ops" in msg and "relu" in msg
+    assert "pdinfer ops" in msg  # points at the list of supported ops
 
 
 def test_unknown_op_by_editing_program_bytes():
@@ -559,6 +559,16 @@ def test_unknown_op_by_editing_program_bytes():
     prog[i:i + 4] = b"zzzz"
     assert_error(UnsupportedError, lambda: load_buffers(bytes(prog), basic_params()),
                  "'zzzz'", "'t1'")
+
+
+def test_non_utf8_names_in_messages_are_escaped():
+    # Names come from the file; a message quoting them must still be a valid str.
+    bad = b"t\xff\xfe1"
+    vars_ = holders() + [var("x", dims=[-1, 4]), var(bad, dims=[-1, 4])]
+    ops = [feed("x", 0), op("foo_bar", {"X": ["x"]}, {"Out": [bad]}), fetch(bad, 0)]
+    msg = assert_error(UnsupportedError, lambda: load_buffers(program([block(vars_, ops)])),
+                       "'foo_bar'")
+    assert "t\\xff\\xfe1" in msg, msg
 
 
 def test_variable_used_before_produced():

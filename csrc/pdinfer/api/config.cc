@@ -77,6 +77,9 @@ PassStrategy::PassStrategy(const std::vector<std::string>& passes) : PaddlePassB
 PassStrategy::~PassStrategy() = default;
 void PassStrategy::EnableCUDNN() {}
 void PassStrategy::EnableMKLDNN() {}
+void PassStrategy::EnableONEDNN() {}
+void PassStrategy::DisableONEDNN() {}
+void PassStrategy::DisableOnednnFcPasses() {}
 void PassStrategy::EnableMkldnnBfloat16() {}
 void PassStrategy::EnableMkldnnInt8() {}
 void PassStrategy::DisableMkldnnFcPasses() {}
@@ -222,6 +225,12 @@ bool AnalysisConfig::mkldnn_enabled() const { return state_->mkldnn; }
 void AnalysisConfig::SetMkldnnCacheCapacity(int capacity) {
   state_->mkldnn_cache_capacity = capacity;
 }
+void AnalysisConfig::EnableONEDNN() { EnableMKLDNN(); }
+void AnalysisConfig::DisableONEDNN() { DisableMKLDNN(); }
+bool AnalysisConfig::onednn_enabled() const { return mkldnn_enabled(); }
+void AnalysisConfig::SetOnednnCacheCapacity(int capacity) { SetMkldnnCacheCapacity(capacity); }
+void AnalysisConfig::DisableOnednnFcPasses() { DisableMkldnnFcPasses(); }
+bool AnalysisConfig::onednn_fc_passes_disabled() const { return mkldnn_fc_passes_disabled(); }
 void AnalysisConfig::SetMKLDNNOp(std::unordered_set<std::string>) {}
 void AnalysisConfig::EnableMkldnnBfloat16() {
   Unavailable("EnableMkldnnBfloat16()", "bfloat16 execution");

@@ -1,7 +1,10 @@
 #include "pdinfer/frontend/json_reader.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <cstring>
+#include <deque>
 
 #include "pdinfer/core/error.h"
 
@@ -48,19 +51,24 @@ double JsonValue::AsDouble(const char* what) const {
 }
 
 const std::string& JsonValue::AsString(const char* what) const {
-  if (kind_ == Kind::kString) return string_;
+  if (kind_ == Kind::kString) return *string_;
   KindError(what, "a string", kind_);
 }
 
-const std::vector<JsonValue>& JsonValue::AsArray(const char* what) const {
-  if (kind_ == Kind::kArray) return array_;
+JsonArray JsonValue::AsArray(const char* what) const {
+  if (kind_ == Kind::kArray) return JsonArray(children_, count_);
   KindError(what, "an array", kind_);
+}
+
+const std::string& JsonValue::key() const {
+  static const std::string empty;
+  return key_ ? *key_ : empty;
 }
 
 const JsonValue* JsonValue::Find(std::string_view key) const {
   if (kind_ != Kind::kObject) return nullptr;
-  for (const auto& kv : object_)
-    if (kv.first == key) return &kv.second;
+  for (uint32_t i = 0; i < count_; ++i)
+    if (*children_[i].key_ == key) return &children_[i];
   return nullptr;
 }
 
@@ -78,13 +86,12 @@ class JsonParser {
   JsonParser(std::string_view text, const std::string& source, const JsonLimits& limits)
       : s_(text), source_(source), limits_(limits) {}
 
-  JsonValue ParseDocument() {
-    JsonValue v;
+  JsonDocument ParseDocument() {
     SkipWs();
-    ParseValue(v, 0);
+    ParseValue(doc_.root_, 0);
     SkipWs();
     if (pos_ != s_.size()) Fail("unexpected trailing characters");
-    return v;
+    return std::move(doc_);
   }
 
  private:
@@ -119,7 +126,7 @@ class JsonParser {
       ParseArray(out, depth);
     } else if (c == '"') {
       out.kind_ = JsonValue::Kind::kString;
-      ParseString(out.string_);
+      out.string_ = NewString();
     } else if (c == 't') {
       Literal("true");
       out.kind_ = JsonValue::Kind::kBool;
@@ -146,6 +153,60 @@ class JsonParser {
     pos_ += w.size();
   }
 
+  // Elements and members are collected in per-depth scratch vectors (kept for the whole
+  // parse) and then copied, as trivially copyable nodes, into one arena run.
+  std::vector<JsonValue>& Scratch(int depth) {
+    while (scratch_.size() <= static_cast<size_t>(depth)) scratch_.emplace_back();  // stable refs
+    std::vector<JsonValue>& v = scratch_[static_cast<size_t>(depth)];
+    v.clear();
+    return v;
+  }
+
+  const JsonValue* Commit(std::vector<JsonValue>& items) {
+    size_t n = items.size();
+    if (n > block_left_) {
+      size_t size = std::max<size_t>(kBlockNodes, n);
+      doc_.blocks_.emplace_back(new JsonValue[size]);
+      block_next_ = doc_.blocks_.back().get();
+      block_left_ = size;
+    }
+    JsonValue* dst = block_next_;
+    std::copy(items.begin(), items.end(), dst);
+    block_next_ += n;
+    block_left_ -= n;
+    items.clear();
+    return dst;
+  }
+
+  // A new document-owned string, parsed from the quoted string at pos_.
+  const std::string* NewString() {
+    doc_.strings_.emplace_back();
+    ParseString(doc_.strings_.back());
+    return &doc_.strings_.back();
+  }
+
+  // Member names repeat a lot ("#", "D", "AT", ...): short plain ones are shared,
+  // looked up by length and first byte.
+  const std::string* NewKey() {
+    size_t b = pos_ + 1, e = b;
+    while (e < s_.size() && e - b <= kMaxSharedKey) {
+      unsigned char c = static_cast<unsigned char>(s_[e]);
+      if (c == '"' || c == '\\' || c < 0x20 || c >= 0x80) break;
+      ++e;
+    }
+    size_t len = e - b;
+    if (e >= s_.size() || s_[e] != '"' || len == 0 || len > kMaxSharedKey) return NewString();
+    std::vector<const std::string*>& bucket = keys_[len][static_cast<unsigned char>(s_[b]) & 31];
+    for (const std::string* known : bucket)
+      if (std::memcmp(known->data(), s_.data() + b, len) == 0) {
+        pos_ = e + 1;
+        return known;
+      }
+    const std::string* made = NewString();
+    if (bucket.size() < 8) bucket.push_back(made);
+    return made;
+  }
+
   void ParseObject(JsonValue& out, int depth) {
     out.kind_ = JsonValue::Kind::kObject;
     ++pos_;
@@ -154,22 +215,25 @@ class JsonParser {
       ++pos_;
       return;
     }
+    std::vector<JsonValue>& members = Scratch(depth);
     for (;;) {
       SkipWs();
       if (Peek() != '"') Fail("expected a member name");
-      std::string key;
-      ParseString(key);
+      const std::string* key = NewKey();
       SkipWs();
       Expect(':');
       SkipWs();
-      out.object_.emplace_back(std::move(key), JsonValue());
-      ParseValue(out.object_.back().second, depth + 1);
+      members.emplace_back();
+      ParseValue(members.back(), depth + 1);
+      members.back().key_ = key;
       SkipWs();
       if (Peek() == ',') {
         ++pos_;
         continue;
       }
       Expect('}');
+      out.count_ = static_cast<uint32_t>(members.size());
+      out.children_ = Commit(members);
       return;
     }
   }
@@ -182,16 +246,19 @@ class JsonParser {
       ++pos_;
       return;
     }
+    std::vector<JsonValue>& elements = Scratch(depth);
     for (;;) {
       SkipWs();
-      out.array_.emplace_back();
-      ParseValue(out.array_.back(), depth + 1);
+      elements.emplace_back();
+      ParseValue(elements.back(), depth + 1);
       SkipWs();
       if (Peek() == ',') {
         ++pos_;
         continue;
       }
       Expect(']');
+      out.count_ = static_cast<uint32_t>(elements.size());
+      out.children_ = Commit(elements);
       return;
     }
   }
@@ -342,11 +409,18 @@ class JsonParser {
   std::string_view s_;
   const std::string& source_;
   JsonLimits limits_;
+  static constexpr size_t kBlockNodes = 4096;
   size_t pos_ = 0;
   size_t elements_ = 0;
+  JsonDocument doc_;
+  std::deque<std::vector<JsonValue>> scratch_;
+  static constexpr size_t kMaxSharedKey = 8;
+  std::vector<const std::string*> keys_[kMaxSharedKey + 1][32];
+  JsonValue* block_next_ = nullptr;
+  size_t block_left_ = 0;
 };
 
-JsonValue ParseJson(std::string_view text, const std::string& source, const JsonLimits& limits) {
+JsonDocument ParseJson(std::string_view text, const std::string& source, const JsonLimits& limits) {
   return JsonParser(text, source, limits).ParseDocument();
 }
 

@@ -1,12 +1,19 @@
-// A small, bounded JSON reader for Paddle's PIR program files. It builds a DOM of
-// JsonValue nodes; every limit (depth, string length, element count) is checked and a
-// violation or a syntax error throws Error(kInvalidModel) naming the byte offset.
+// A small, bounded JSON reader for Paddle's PIR program files. It builds a read-only DOM
+// of JsonValue nodes owned by a JsonDocument; every limit (depth, string length, element
+// count) is checked and a violation or a syntax error throws Error(kInvalidModel) naming
+// the byte offset. Strings must be valid UTF-8.
+//
+// Nodes are small trivially-copyable records stored in arena blocks of the document (a
+// BERT-base program has ~30k values; one heap object per node made parsing and freeing
+// the tree the largest part of loading such a program).
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <deque>
+#include <memory>
 #include <string>
 #include <string_view>
-#include <utility>
 #include <vector>
 
 namespace pdinfer {
@@ -17,9 +24,27 @@ struct JsonLimits {
   size_t max_elements = size_t{1} << 27;  // values in the whole document
 };
 
+class JsonValue;
+
+// The elements of an array value (a view into the document).
+class JsonArray {
+ public:
+  JsonArray() = default;
+  JsonArray(const JsonValue* data, size_t size) : data_(data), size_(size) {}
+  const JsonValue* begin() const { return data_; }
+  inline const JsonValue* end() const;
+  size_t size() const { return size_; }
+  bool empty() const { return size_ == 0; }
+  inline const JsonValue& operator[](size_t i) const;
+
+ private:
+  const JsonValue* data_ = nullptr;
+  size_t size_ = 0;
+};
+
 class JsonValue {
  public:
-  enum class Kind { kNull, kBool, kInt, kDouble, kString, kArray, kObject };
+  enum class Kind : uint8_t { kNull, kBool, kInt, kDouble, kString, kArray, kObject };
 
   Kind kind() const { return kind_; }
   bool is_null() const { return kind_ == Kind::kNull; }
@@ -35,31 +60,52 @@ class JsonValue {
   int64_t AsInt(const char* what) const;  // exact integers only
   double AsDouble(const char* what) const;
   const std::string& AsString(const char* what) const;
-  const std::vector<JsonValue>& AsArray(const char* what) const;
+  JsonArray AsArray(const char* what) const;
 
-  // Object member lookup; nullptr when absent (or when this is not an object).
+  // Object member lookup; nullptr when absent (or when this is not an object). With
+  // duplicate names the first wins.
   const JsonValue* Find(std::string_view key) const;
   // Member that must exist.
   const JsonValue& At(std::string_view key, const char* context) const;
-  const std::vector<std::pair<std::string, JsonValue>>& members() const { return object_; }
-  size_t size() const { return kind_ == Kind::kArray ? array_.size() : object_.size(); }
+  // Elements of an array / members of an object (0 for scalars).
+  size_t size() const { return (kind_ == Kind::kArray || kind_ == Kind::kObject) ? count_ : 0; }
+  // Name of this value when it is an object member (empty otherwise).
+  const std::string& key() const;
 
   static const char* KindName(Kind k);
 
  private:
   friend class JsonParser;
   Kind kind_ = Kind::kNull;
-  bool bool_ = false;
-  int64_t int_ = 0;
-  double double_ = 0;
-  std::string string_;
-  std::vector<JsonValue> array_;
-  std::vector<std::pair<std::string, JsonValue>> object_;
+  uint32_t count_ = 0;                 // array elements / object members
+  const std::string* key_ = nullptr;   // member name, owned by the document
+  union {
+    bool bool_;
+    int64_t int_ = 0;
+    double double_;
+    const std::string* string_;        // owned by the document
+    const JsonValue* children_;        // array elements / object members, in order
+  };
+};
+
+inline const JsonValue* JsonArray::end() const { return data_ + size_; }
+inline const JsonValue& JsonArray::operator[](size_t i) const { return data_[i]; }
+
+// Owns every node and string of a parsed document; values stay valid while it lives.
+class JsonDocument {
+ public:
+  const JsonValue& root() const { return root_; }
+
+ private:
+  friend class JsonParser;
+  JsonValue root_;
+  std::deque<std::string> strings_;
+  std::vector<std::unique_ptr<JsonValue[]>> blocks_;
 };
 
 // Parses a complete document (trailing whitespace allowed, nothing else). `source`
 // names the file in error messages.
-JsonValue ParseJson(std::string_view text, const std::string& source,
-                    const JsonLimits& limits = JsonLimits());
+JsonDocument ParseJson(std::string_view text, const std::string& source,
+                       const JsonLimits& limits = JsonLimits());
 
 }  // namespace pdinfer

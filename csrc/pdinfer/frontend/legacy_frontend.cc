@@ -183,10 +183,8 @@ class GraphBuilder {
         if (n > 1) msg += StrCat(" (", n, "x)");
       }
     }
-    msg += "; supported ops: ";
-    std::vector<std::string> names = OpRegistry::Global().Names();
-    for (size_t i = 0; i < names.size(); ++i) msg += (i ? ", " : "") + names[i];
-    if (names.empty()) msg += "(none)";
+    msg += StrCat(" (this build runs ", OpRegistry::Global().Names().size(),
+                  " op types; `pdinfer ops` lists them)");
     throw Error(ErrorCode::kUnsupported, msg);
   }
 

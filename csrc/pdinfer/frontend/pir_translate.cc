@@ -45,7 +45,7 @@ PirType ParseType(const JsonValue& tt) {
   PirType out;
   // A malformed type is an error, not "unknown": an input typed this way would otherwise
   // load with an undefined dtype.
-  const std::string& name = tt.At("#", "a value type").AsString("a value type's id");
+  std::string_view name = tt.At("#", "a value type").AsString("a value type's id");
   const JsonValue* d = tt.Find("D");
   if (name == "0.t_vec") {
     out.is_vec = true;
@@ -68,7 +68,7 @@ PirType ParseType(const JsonValue& tt) {
       out.known = true;
     }
   } else {
-    out.dtype = DTypeFromPirType(name);  // a bare dtype object
+    out.dtype = DTypeFromPirType(std::string(name));  // a bare dtype object
   }
   return out;
 }
@@ -89,7 +89,8 @@ Attribute ParseAttr(const JsonValue& at, const std::string& name) {
   if (!at.is_object()) return std::monostate{};
   const JsonValue* idv = at.Find("#");
   if (!idv || !idv->is_string()) return std::monostate{};
-  const std::string& id = idv->AsString("attr id");
+  // string_view comparisons: no strlen per candidate (attributes are the bulk of a file)
+  std::string_view id = idv->AsString("attr id");
   const JsonValue* d = at.Find("D");
   auto need = [&]() -> const JsonValue& {
     if (!d) ThrowError(ErrorCode::kInvalidModel, "PIR JSON: attribute '", name, "' has no data");
@@ -164,6 +165,8 @@ Attribute ParseExtra(const std::string& text, std::string* name) {
 
 // One PIR value: a tensor value of the graph, or a vector made by builtin.combine.
 struct PirVal {
+  PirVal() = default;
+  PirVal(ValueId v) : id(v) {}  // NOLINT: a tensor value
   ValueId id = kNoValue;
   bool is_vec = false;
   std::vector<ValueId> elements;
@@ -176,7 +179,8 @@ class PirTranslator {
 
   FrontendOutput Run() {
     std::string_view text(reinterpret_cast<const char*>(program_.data), program_.size);
-    JsonValue doc = ParseJson(text, program_.origin);
+    JsonDocument parsed = ParseJson(text, program_.origin);
+    const JsonValue& doc = parsed.root();
     const JsonValue& base = doc.At("base_code", "the PIR program");
     const JsonValue* magic = base.Find("magic");
     PDI_ENFORCE_MODEL(magic && magic->is_string() && magic->AsString("magic") == "pir",
@@ -261,6 +265,7 @@ class PirTranslator {
       const JsonValue* at = item.Find("AT");
       if (!n || !at || !n->is_string()) continue;
       const std::string& name = n->AsString("attr name");
+      if (name == std::string_view("struct_name")) continue;  // layer path, informational
       Attribute v = ParseAttr(*at, name);
       if (!std::holds_alternative<std::monostate>(v)) attrs.Set(name, std::move(v));
     }
@@ -322,26 +327,28 @@ class PirTranslator {
   void TranslateOp(const JsonValue& op) {
     const std::string& name = op.At("#", "op").AsString("op name");
     current_op_ = name;
-    if (name == "p") return Parameter(op);
-    if (name == "0.combine") return Combine(op);
-    if (name == "0.split") return SplitVector(op);
-    if (name == "0.slice") return SliceVector(op);
-    if (name == "0.shadow_output") return ShadowOutput(op);
-    if (name == "0.constant") return BuiltinConstant(op);
+    std::string_view nv = name;
+    if (nv == "p") return Parameter(op);
+    if (nv == "0.combine") return Combine(op);
+    if (nv == "0.split") return SplitVector(op);
+    if (nv == "0.slice") return SliceVector(op);
+    if (nv == "0.shadow_output") return ShadowOutput(op);
+    if (nv == "0.constant") return BuiltinConstant(op);
     if (name.rfind("1.", 0) != 0) {
       Fail(ErrorCode::kUnsupported,
            StrCat("unsupported PIR op '", DialectName(name), "'"));
     }
     std::string pd = name.substr(2);
-    if (pd == "data" || pd == "feed") return Input(op, pd);
-    if (pd == "fetch") return Fetch(op);
-    if (pd == "full") return Full(op);
-    if (pd == "full_int_array") return FullIntArray(op);
-    if (pd == "assign_value" || pd == "assign_value_") return AssignValue(op);
-    if (pd == "cast" || pd == "cast_") return Cast(op);
-    if (pd == "shape64") return Shape64(op);
-    if (pd == "arange") return Arange(op);
-    if (pd == "full_like") return FullLike(op);
+    std::string_view pv = pd;
+    if (pv == "data" || pv == "feed") return Input(op, pd);
+    if (pv == "fetch") return Fetch(op);
+    if (pv == "full") return Full(op);
+    if (pv == "full_int_array") return FullIntArray(op);
+    if (pv == "assign_value" || pv == "assign_value_") return AssignValue(op);
+    if (pv == "cast" || pv == "cast_") return Cast(op);
+    if (pv == "shape64") return Shape64(op);
+    if (pv == "arange") return Arange(op);
+    if (pv == "full_like") return FullLike(op);
     std::string base = pd;
     const PirOpSpec* spec = FindPirOpSpec(base);
     if (!spec && !base.empty() && base.back() == '_') {  // inplace variant, e.g. relu_

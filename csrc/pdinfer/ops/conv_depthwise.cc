@@ -4,6 +4,8 @@
 // vectorizes better and needs no scratch. The loops are compiled twice for float: for
 // the baseline ISA and for AVX2+FMA, picked at run time.
 #include <algorithm>
+#include <cstring>
+#include <type_traits>
 #include <vector>
 
 #include "pdinfer/ops/conv_util.h"
@@ -21,13 +23,88 @@ struct Tap {
   T weight;
 };
 
+// 32-byte vectors (GCC/Clang vector extension): two AVX registers, or two pairs of SSE
+// registers on the baseline ISA.
+template <typename T>
+struct VecTraits {
+  static constexpr int64_t kLanes = 32 / sizeof(T);
+  typedef T Vec __attribute__((vector_size(32)));
+  // Integer vector of the same lane count/width, for __builtin_shuffle masks.
+  typedef typename std::conditional<sizeof(T) == 8, int64_t, int32_t>::type Lane;
+  typedef Lane Mask __attribute__((vector_size(32)));
+};
+
+// Loads 2 * kLanes elements src[start + k * kStride] into v0 (first half) and v1.
+template <typename T, int kStride>
+__attribute__((always_inline)) inline void LoadStrided(const T* src, int64_t start,
+                                                        int64_t stride,
+                                                        typename VecTraits<T>::Vec* v0,
+                                                        typename VecTraits<T>::Vec* v1) {
+  using Vec = typename VecTraits<T>::Vec;
+  constexpr int64_t kLanes = VecTraits<T>::kLanes;
+  const T* s = src + start;
+  if (kStride == 1) {
+    std::memcpy(v0, s, sizeof(Vec));
+    std::memcpy(v1, s + kLanes, sizeof(Vec));
+  } else if (kStride == 2) {
+    // Even elements of four consecutive vectors.
+    using Mask = typename VecTraits<T>::Mask;
+    Mask even;
+    for (int64_t k = 0; k < kLanes; ++k) even[k] = 2 * k;
+    Vec a, b;
+    std::memcpy(&a, s, sizeof(Vec));
+    std::memcpy(&b, s + kLanes, sizeof(Vec));
+    *v0 = __builtin_shuffle(a, b, even);
+    std::memcpy(&a, s + 2 * kLanes, sizeof(Vec));
+    std::memcpy(&b, s + 3 * kLanes, sizeof(Vec));
+    *v1 = __builtin_shuffle(a, b, even);
+  } else {
+    T tmp[2 * kLanes];
+    for (int64_t k = 0; k < 2 * kLanes; ++k) tmp[k] = s[k * stride];
+    std::memcpy(v0, tmp, sizeof(Vec));
+    std::memcpy(v1, tmp + kLanes, sizeof(Vec));
+  }
+}
+
+// Interior outputs [lo, hi) of one row (all taps inside the image), kBlock at a time;
+// a ragged end is covered by one more block ending at hi (it rewrites a few outputs
+// with the same values), so only rows shorter than a block go scalar.
+template <typename T, int kStride>
+__attribute__((always_inline)) inline void InteriorRow(const Tap<T>* taps, size_t nt,
+                                                        int64_t stride, int64_t lo, int64_t hi,
+                                                        T* orow) {
+  using Vec = typename VecTraits<T>::Vec;
+  constexpr int64_t kLanes = VecTraits<T>::kLanes;
+  constexpr int64_t kBlock = 2 * kLanes;
+  auto block = [&](int64_t ow) {
+    Vec a0 = Vec{}, a1 = Vec{};
+    for (size_t t = 0; t < nt; ++t) {
+      Vec v0, v1;
+      LoadStrided<T, kStride>(taps[t].row, ow * stride + taps[t].off, stride, &v0, &v1);
+      a0 += taps[t].weight * v0;
+      a1 += taps[t].weight * v1;
+    }
+    std::memcpy(orow + ow, &a0, sizeof(Vec));
+    std::memcpy(orow + ow + kLanes, &a1, sizeof(Vec));
+  };
+  if (hi - lo < kBlock) {
+    for (int64_t ow = lo; ow < hi; ++ow) {
+      T acc = T(0);
+      for (size_t t = 0; t < nt; ++t) acc += taps[t].weight * taps[t].row[ow * stride + taps[t].off];
+      orow[ow] = acc;
+    }
+    return;
+  }
+  int64_t ow = lo;
+  for (; ow + kBlock <= hi; ow += kBlock) block(ow);
+  if (ow < hi) block(hi - kBlock);
+}
+
 // NCHW, output planes [p0, p1) (plane = n * c_out + co). Each output element sums its
-// taps in registers (kBlock outputs at a time in the interior, where no tap leaves the
-// image) and is stored once.
+// taps in registers and is stored once.
 template <typename T>
 __attribute__((always_inline)) inline void NchwPlanes(const Geom& g, const T* x, const T* w,
                                                        T* out, int64_t p0, int64_t p1) {
-  constexpr int64_t kBlock = 16;
   const int64_t mult = g.c_out / g.c_in;
   const int64_t plane_in = g.h * g.w, plane_out = g.oh * g.ow;
   const int64_t sw = g.stride_w;
@@ -63,55 +140,71 @@ __attribute__((always_inline)) inline void NchwPlanes(const Geom& g, const T* x,
       };
       for (int64_t ow = 0; ow < inner_lo; ++ow) border(ow);
       for (int64_t ow = inner_hi; ow < g.ow; ++ow) border(ow);
-      int64_t ow = inner_lo;
-      for (; ow + kBlock <= inner_hi; ow += kBlock) {
-        T acc[kBlock] = {};
-        for (size_t t = 0; t < nt; ++t) {
-          const T* src = taps[t].row;
-          const int64_t off = taps[t].off;
-          const T wv = taps[t].weight;
-          if (sw == 1) {
-            for (int64_t b = 0; b < kBlock; ++b) acc[b] += wv * src[ow + b + off];
-          } else {
-            for (int64_t b = 0; b < kBlock; ++b) acc[b] += wv * src[(ow + b) * sw + off];
-          }
-        }
-        for (int64_t b = 0; b < kBlock; ++b) orow[ow + b] = acc[b];
-      }
-      for (; ow < inner_hi; ++ow) {
-        T acc = T(0);
-        for (size_t t = 0; t < nt; ++t) acc += taps[t].weight * taps[t].row[ow * sw + taps[t].off];
-        orow[ow] = acc;
+      if (sw == 1) {
+        InteriorRow<T, 1>(taps.data(), nt, sw, inner_lo, inner_hi, orow);
+      } else if (sw == 2) {
+        InteriorRow<T, 2>(taps.data(), nt, sw, inner_lo, inner_hi, orow);
+      } else {
+        InteriorRow<T, 0>(taps.data(), nt, sw, inner_lo, inner_hi, orow);
       }
     }
   }
 }
 
-// NHWC, output rows [r0, r1) (row = n * oh + oh). wt is the filter as (tap, co).
+// NHWC, output rows [r0, r1) (row = n * oh + oh). wt is the filter as (tap, co). For a
+// multiplier of 1 every pixel's channels are summed over the taps in registers, kBlock
+// channels at a time (a ragged end reuses an overlapping block).
 template <typename T>
 __attribute__((always_inline)) inline void NhwcRows(const Geom& g, const T* x, const T* wt,
                                                      T* out, int64_t r0, int64_t r1) {
+  using Vec = typename VecTraits<T>::Vec;
+  constexpr int64_t kLanes = VecTraits<T>::kLanes;
+  constexpr int64_t kBlock = 2 * kLanes;
   const int64_t mult = g.c_out / g.c_in;
+  const int64_t c = g.c_out;
+  std::vector<const T*> xs(static_cast<size_t>(g.kh * g.kw));
+  std::vector<const T*> ws(static_cast<size_t>(g.kh * g.kw));
   for (int64_t r = r0; r < r1; ++r) {
     const int64_t ni = r / g.oh, oh = r % g.oh;
     for (int64_t ow = 0; ow < g.ow; ++ow) {
-      T* o = out + ((ni * g.oh + oh) * g.ow + ow) * g.c_out;
-      std::fill(o, o + g.c_out, T(0));
+      T* o = out + ((ni * g.oh + oh) * g.ow + ow) * c;
+      size_t nt = 0;
       for (int64_t i = 0; i < g.kh; ++i) {
         const int64_t ih = oh * g.stride_h - g.pad_t + i * g.dil_h;
         if (ih < 0 || ih >= g.h) continue;
         for (int64_t j = 0; j < g.kw; ++j) {
           const int64_t iw = ow * g.stride_w - g.pad_l + j * g.dil_w;
           if (iw < 0 || iw >= g.w) continue;
-          const T* xp = x + ((ni * g.h + ih) * g.w + iw) * g.c_in;
-          const T* wv = wt + (i * g.kw + j) * g.c_out;
-          if (mult == 1) {
-            for (int64_t c = 0; c < g.c_out; ++c) o[c] += wv[c] * xp[c];
-          } else {
-            for (int64_t c = 0; c < g.c_out; ++c) o[c] += wv[c] * xp[c / mult];
-          }
+          xs[nt] = x + ((ni * g.h + ih) * g.w + iw) * g.c_in;
+          ws[nt] = wt + (i * g.kw + j) * c;
+          ++nt;
         }
       }
+      if (mult != 1 || c < kBlock) {
+        for (int64_t ch = 0; ch < c; ++ch) {
+          T acc = T(0);
+          for (size_t t = 0; t < nt; ++t) acc += ws[t][ch] * xs[t][ch / mult];
+          o[ch] = acc;
+        }
+        continue;
+      }
+      auto block = [&](int64_t ch) {
+        Vec a0 = Vec{}, a1 = Vec{};
+        for (size_t t = 0; t < nt; ++t) {
+          Vec x0, x1, w0, w1;
+          std::memcpy(&x0, xs[t] + ch, sizeof(Vec));
+          std::memcpy(&x1, xs[t] + ch + kLanes, sizeof(Vec));
+          std::memcpy(&w0, ws[t] + ch, sizeof(Vec));
+          std::memcpy(&w1, ws[t] + ch + kLanes, sizeof(Vec));
+          a0 += w0 * x0;
+          a1 += w1 * x1;
+        }
+        std::memcpy(o + ch, &a0, sizeof(Vec));
+        std::memcpy(o + ch + kLanes, &a1, sizeof(Vec));
+      };
+      int64_t ch = 0;
+      for (; ch + kBlock <= c; ch += kBlock) block(ch);
+      if (ch < c) block(c - kBlock);
     }
   }
 }

@@ -30,11 +30,12 @@ void InferConv2dTranspose(OpContext& ctx) {
   ctx.SetOutput("Output", ctx.InputDType("Input"), g.OutputShape());
 }
 
-// NCHW col2im for output channels [c0, c1) of one group: col [cog*kh*kw, h*w] rows
-// (co, i, j); og [cog, oh, ow].
+// NCHW col2im of input rows [h0, h1) for output channels [c0, c1) of one group:
+// col [cog*kh*kw, (h1-h0)*w] rows (co, i, j); og [cog, oh, ow].
 template <typename T>
-void Col2ImNchw(const Geom& g, const T* col, T* og, int64_t c0, int64_t c1) {
-  const int64_t hw = g.h * g.w, plane = g.oh * g.ow;
+void Col2ImNchw(const Geom& g, const T* col, T* og, int64_t c0, int64_t c1, int64_t h0,
+                int64_t h1) {
+  const int64_t hw = (h1 - h0) * g.w, plane = g.oh * g.ow;
   for (int64_t co = c0; co < c1; ++co) {
     T* o = og + co * plane;
     for (int64_t i = 0; i < g.kh; ++i) {
@@ -43,11 +44,11 @@ void Col2ImNchw(const Geom& g, const T* col, T* og, int64_t c0, int64_t c1) {
         const int64_t off = j * g.dil_w - g.pad_l;
         int64_t lo, hi;
         ValidRange(g.ow, g.w, g.stride_w, off, &lo, &hi);
-        for (int64_t ih = 0; ih < g.h; ++ih) {
+        for (int64_t ih = h0; ih < h1; ++ih) {
           const int64_t oh = ih * g.stride_h - g.pad_t + i * g.dil_h;
           if (oh < 0 || oh >= g.oh) continue;
           T* orow = o + oh * g.ow;
-          const T* srow = src + ih * g.w;
+          const T* srow = src + (ih - h0) * g.w;
           if (g.stride_w == 1) {
             for (int64_t iw = lo; iw < hi; ++iw) orow[iw + off] += srow[iw];
           } else {
@@ -59,15 +60,16 @@ void Col2ImNchw(const Geom& g, const T* col, T* og, int64_t c0, int64_t c1) {
   }
 }
 
-// NHWC col2im of one group of one image: col [h*w, kh*kw*cog] columns (i, j, co);
-// on points at channel (group * cog) of output pixel (0, 0).
+// NHWC col2im of input rows [h0, h1) of one group of one image: col
+// [(h1-h0)*w, kh*kw*cog] columns (i, j, co); on points at channel (group * cog) of output
+// pixel (0, 0).
 template <typename T>
-void Col2ImNhwc(const Geom& g, const T* col, T* on) {
+void Col2ImNhwc(const Geom& g, const T* col, T* on, int64_t h0, int64_t h1) {
   const int64_t cog = g.cout_g();
   const int64_t rows = g.kh * g.kw * cog;
-  for (int64_t ih = 0; ih < g.h; ++ih) {
+  for (int64_t ih = h0; ih < h1; ++ih) {
     for (int64_t iw = 0; iw < g.w; ++iw) {
-      const T* s = col + (ih * g.w + iw) * rows;
+      const T* s = col + ((ih - h0) * g.w + iw) * rows;
       for (int64_t i = 0; i < g.kh; ++i) {
         const int64_t oh = ih * g.stride_h - g.pad_t + i * g.dil_h;
         if (oh < 0 || oh >= g.oh) continue;
@@ -123,6 +125,9 @@ void ComputeConv2dTransposeT(OpContext& ctx) {
 
   const int64_t items = g.n * g.groups;
   const bool split = conv::SplitOverItems(ctx, items);
+  // Input rows per GEMM + col2im step: about 512 KiB of columns (float), kept in cache.
+  const int64_t band =
+      std::min(g.h, std::max<int64_t>(1, 131072 / std::max<int64_t>(rows * g.w, 1)));
   auto run_item = [&](int64_t item, ThreadPool* inner) {
     const int64_t ni = item / g.groups, gi = item % g.groups;
     const T* wg = w_rows + gi * cig * rows;  // [cig, rows]
@@ -133,12 +138,18 @@ void ComputeConv2dTransposeT(OpContext& ctx) {
         Gemm(true, false, cog, hw, cig, T(1), wg, rows, xg, hw, T(0), og, hw, inner);
         return;
       }
-      T* col = conv::ThreadScratch<T>(static_cast<size_t>(rows * hw), 0);
-      Gemm(true, false, rows, hw, cig, T(1), wg, rows, xg, hw, T(0), col, hw, inner);
-      if (inner) {
-        inner->ParallelFor(cog, 1, [&](int64_t c0, int64_t c1) { Col2ImNchw<T>(g, col, og, c0, c1); });
-      } else {
-        Col2ImNchw<T>(g, col, og, 0, cog);
+      for (int64_t h0 = 0; h0 < g.h; h0 += band) {
+        const int64_t h1 = std::min(g.h, h0 + band), cols = (h1 - h0) * g.w;
+        T* col = conv::ThreadScratch<T>(static_cast<size_t>(rows * cols), 0);
+        Gemm(true, false, rows, cols, cig, T(1), wg, rows, xg + h0 * g.w, hw, T(0), col, cols,
+             inner);
+        if (inner) {
+          inner->ParallelFor(cog, 1, [&](int64_t c0, int64_t c1) {
+            Col2ImNchw<T>(g, col, og, c0, c1, h0, h1);
+          });
+        } else {
+          Col2ImNchw<T>(g, col, og, 0, cog, h0, h1);
+        }
       }
     } else {
       const T* xg = x + ni * hw * g.c_in + gi * cig;  // [hw, cig], row stride c_in
@@ -147,9 +158,13 @@ void ComputeConv2dTransposeT(OpContext& ctx) {
         Gemm(false, false, hw, cog, cig, T(1), xg, g.c_in, wg, rows, T(0), on, g.c_out, inner);
         return;
       }
-      T* col = conv::ThreadScratch<T>(static_cast<size_t>(rows * hw), 0);
-      Gemm(false, false, hw, rows, cig, T(1), xg, g.c_in, wg, rows, T(0), col, rows, inner);
-      Col2ImNhwc<T>(g, col, on);
+      for (int64_t h0 = 0; h0 < g.h; h0 += band) {
+        const int64_t h1 = std::min(g.h, h0 + band), cols = (h1 - h0) * g.w;
+        T* col = conv::ThreadScratch<T>(static_cast<size_t>(rows * cols), 0);
+        Gemm(false, false, cols, rows, cig, T(1), xg + h0 * g.w * g.c_in, g.c_in, wg, rows, T(0),
+             col, rows, inner);
+        Col2ImNhwc<T>(g, col, on, h0, h1);
+      }
     }
   };
   if (split) {

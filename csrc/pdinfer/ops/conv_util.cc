@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 
 namespace pdinfer {
 namespace conv {
@@ -347,6 +348,9 @@ template void ApplyEpilogue<double>(OpContext&, const Epilogue&, const Geom&, do
 bool CpuHasAvx2Fma() {
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
   static const bool has = [] {
+    // PDINFER_DISABLE_AVX2=1 runs the baseline variants (to test them on AVX2 machines).
+    const char* off = std::getenv("PDINFER_DISABLE_AVX2");
+    if (off && std::string(off) == "1") return false;
     __builtin_cpu_init();
     return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
   }();

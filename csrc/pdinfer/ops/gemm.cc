@@ -23,9 +23,12 @@ constexpr int64_t kNR = 16;
 constexpr int64_t kKC = 256;
 constexpr int64_t kMC = 96;   // multiple of kMR
 constexpr int64_t kNC = 512;  // multiple of kNR: widest column block one task handles
+constexpr int64_t kDirectBMaxRows = 64;  // m below this reads B without packing it
 
+// pb points at kc rows of kNR values, consecutive rows ldb apart (kNR when packed).
 template <typename T>
-using MicroKernel = void (*)(int64_t kc, const T* pa, const T* pb, T* c, int64_t ldc, T beta);
+using MicroKernel = void (*)(int64_t kc, const T* pa, const T* pb, int64_t ldb, T* c,
+                             int64_t ldc, T beta);
 
 int64_t CeilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
@@ -99,7 +102,8 @@ void PackB(bool trans, const T* b, int64_t ldb, int64_t p0, int64_t kc, int64_t 
 // of whatever ISA the file is compiled for (SSE2 by default), which plain nested loops
 // over a T[6][16] array do not reliably get.
 template <typename T>
-void MicroKernelGeneric(int64_t kc, const T* pa, const T* pb, T* c, int64_t ldc, T beta) {
+void MicroKernelGeneric(int64_t kc, const T* pa, const T* pb, int64_t ldb, T* c, int64_t ldc,
+                        T beta) {
   constexpr int kLanes = 16 / sizeof(T);  // one 128-bit vector
   constexpr int kVecs = kNR / kLanes;
   typedef T Vec __attribute__((vector_size(16)));
@@ -108,7 +112,7 @@ void MicroKernelGeneric(int64_t kc, const T* pa, const T* pb, T* c, int64_t ldc,
     for (int v = 0; v < kVecs; ++v) acc[r][v] = Vec{} ;
   for (int64_t p = 0; p < kc; ++p) {
     Vec bv[kVecs];
-    std::memcpy(bv, pb + p * kNR, sizeof(bv));
+    std::memcpy(bv, pb + p * ldb, sizeof(bv));
     const T* ap = pa + p * kMR;
     for (int r = 0; r < kMR; ++r) {
       const T av = ap[r];
@@ -130,8 +134,8 @@ void MicroKernelGeneric(int64_t kc, const T* pa, const T* pb, T* c, int64_t ldc,
 #ifdef PDI_GEMM_X86_AVX2
 // 6x16 tile in 12 ymm accumulators; per k step: 2 loads of B, 6 broadcasts of A, 12 FMAs.
 __attribute__((target("avx2,fma"))) void MicroKernelAvx2(int64_t kc, const float* pa,
-                                                          const float* pb, float* c,
-                                                          int64_t ldc, float beta) {
+                                                          const float* pb, int64_t ldb,
+                                                          float* c, int64_t ldc, float beta) {
   __m256 c00 = _mm256_setzero_ps(), c01 = _mm256_setzero_ps();
   __m256 c10 = _mm256_setzero_ps(), c11 = _mm256_setzero_ps();
   __m256 c20 = _mm256_setzero_ps(), c21 = _mm256_setzero_ps();
@@ -160,7 +164,7 @@ __attribute__((target("avx2,fma"))) void MicroKernelAvx2(int64_t kc, const float
     c50 = _mm256_fmadd_ps(a, b0, c50);
     c51 = _mm256_fmadd_ps(a, b1, c51);
     pa += kMR;
-    pb += kNR;
+    pb += ldb;
   }
   if (beta != 0.0f) {
     const __m256 bv = _mm256_set1_ps(beta);
@@ -194,9 +198,9 @@ struct FloatKernelChoice {
 };
 
 FloatKernelChoice ChooseFloatKernel() {
-  // PDINFER_GEMM_KERNEL=generic forces the portable kernel (to test it on AVX2 machines).
-  const char* force = std::getenv("PDINFER_GEMM_KERNEL");
-  bool generic = force && std::strcmp(force, "generic") == 0;
+  // PDINFER_DISABLE_AVX2=1 forces the portable kernel (to test it on AVX2 machines).
+  const char* force = std::getenv("PDINFER_DISABLE_AVX2");
+  bool generic = force && std::strcmp(force, "1") == 0;
 #ifdef PDI_GEMM_X86_AVX2
   __builtin_cpu_init();
   if (!generic && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
@@ -212,34 +216,45 @@ const FloatKernelChoice& FloatKernel() {
 }
 
 // Computes the C tile rows [i0, i0+mc) x cols [j0, j0+nc) over the whole k range.
+// With direct_b, full kNR-column panels of B are read in place (row-major, not
+// transposed): packing B costs about as much as the multiply when few rows of A reuse
+// it. Only a ragged last panel is copied (zero padded).
 template <typename T>
 void GemmTile(bool trans_a, bool trans_b, int64_t k, T alpha, const T* a, int64_t lda,
               const T* b, int64_t ldb, T beta, T* c, int64_t ldc, int64_t i0, int64_t mc,
-              int64_t j0, int64_t nc, MicroKernel<T> kernel) {
+              int64_t j0, int64_t nc, bool direct_b, MicroKernel<T> kernel) {
   PackScratch<T>& s = ThreadScratch<T>();
   const int64_t kc_max = std::min(k, kKC);
   const size_t need_a = static_cast<size_t>(CeilDiv(mc, kMR) * kMR * kc_max);
-  const size_t need_b = static_cast<size_t>(CeilDiv(nc, kNR) * kNR * kc_max);
+  const size_t need_b = static_cast<size_t>((direct_b ? 1 : CeilDiv(nc, kNR)) * kNR * kc_max);
   if (s.a.size() < need_a) s.a.resize(need_a);
   if (s.b.size() < need_b) s.b.resize(need_b);
   T tmp[kMR * kNR];
   for (int64_t p0 = 0; p0 < k; p0 += kKC) {
     const int64_t kc = std::min(kKC, k - p0);
     PackA(trans_a, a, lda, i0, mc, p0, kc, alpha, s.a.data());
-    PackB(trans_b, b, ldb, p0, kc, j0, nc, s.b.data());
+    if (!direct_b) PackB(trans_b, b, ldb, p0, kc, j0, nc, s.b.data());
     const T beta_eff = p0 == 0 ? beta : T(1);
     for (int64_t jr = 0; jr < nc; jr += kNR) {
       const int64_t nr = std::min(kNR, nc - jr);
       const T* pb = s.b.data() + jr * kc;
+      int64_t pb_ld = kNR;
+      if (direct_b && nr == kNR) {
+        pb = b + p0 * ldb + j0 + jr;
+        pb_ld = ldb;
+      } else if (direct_b) {
+        PackB(false, b, ldb, p0, kc, j0 + jr, nr, s.b.data());
+        pb = s.b.data();
+      }
       for (int64_t ir = 0; ir < mc; ir += kMR) {
         const int64_t mr = std::min(kMR, mc - ir);
         const T* pa = s.a.data() + ir * kc;
         T* cp = c + (i0 + ir) * ldc + j0 + jr;
         if (mr == kMR && nr == kNR) {
-          kernel(kc, pa, pb, cp, ldc, beta_eff);
+          kernel(kc, pa, pb, pb_ld, cp, ldc, beta_eff);
           continue;
         }
-        kernel(kc, pa, pb, tmp, kNR, T(0));
+        kernel(kc, pa, pb, pb_ld, tmp, kNR, T(0));
         for (int64_t r = 0; r < mr; ++r) {
           T* cr = cp + r * ldc;
           const T* tr = tmp + r * kNR;
@@ -280,12 +295,14 @@ void GemmImpl(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, T alp
     while (mb * CeilDiv(n, nc) < 2 * threads && nc > 4 * kNR) nc /= 2;
   }
   const int64_t nb = CeilDiv(n, nc);
+  // Few rows of A reuse each packed panel of B: read B in place instead.
+  const bool direct_b = !trans_b && m < kDirectBMaxRows;
   auto run = [&](int64_t t0, int64_t t1) {
     for (int64_t t = t0; t < t1; ++t) {
       const int64_t ib = t / nb, jb = t % nb;
       const int64_t i0 = ib * kMC, j0 = jb * nc;
       GemmTile<T>(trans_a, trans_b, k, alpha, a, lda, b, ldb, beta, c, ldc, i0,
-                  std::min(kMC, m - i0), j0, std::min(nc, n - j0), kernel);
+                  std::min(kMC, m - i0), j0, std::min(nc, n - j0), direct_b, kernel);
     }
   };
   if (parallel && mb * nb > 1) {

@@ -285,14 +285,24 @@ void RunInterp(OpContext& ctx, const InterpGeom& g, const T* x, T* y) {
     const auto td = NearestTable(ind, od, rd, g.align_corners, g.onednn_nearest);
     const auto th = NearestTable(inh, oh, rh, g.align_corners, g.onednn_nearest);
     const auto tw = NearestTable(inw, ow, rw, g.align_corners, g.onednn_nearest);
+    std::vector<int64_t> col(static_cast<size_t>(ow));
+    for (int64_t w = 0; w < ow; ++w) col[w] = tw[w] * ce;
+    const int64_t row_len = ow * ce;
     ctx.pool().ParallelFor(rows, min_rows, [&](int64_t r0, int64_t r1) {
       for (int64_t r = r0; r < r1; ++r) {
         const int64_t img = r / (od * oh), d = (r / oh) % od, h = r % oh;
-        const T* xi = x + img * in_img;
-        T* yr = y + img * out_img + (d * oh + h) * ow * ce;
-        for (int64_t w = 0; w < ow; ++w) {
-          const T* src = xi + pix(td[d], th[h], tw[w]);
-          for (int64_t c = 0; c < ce; ++c) yr[w * ce + c] = src[c];
+        T* yr = y + img * out_img + (d * oh + h) * row_len;
+        // Upsampling repeats source rows: copy the previous output row when it has the
+        // same source (and was written by this chunk).
+        if (r > r0 && h > 0 && th[h] == th[h - 1]) {
+          std::memcpy(yr, yr - row_len, sizeof(T) * row_len);
+          continue;
+        }
+        const T* srow = x + img * in_img + pix(td[d], th[h], 0);
+        if (ce == 1) {
+          for (int64_t w = 0; w < ow; ++w) yr[w] = srow[col[w]];
+        } else {
+          for (int64_t w = 0; w < ow; ++w) std::memcpy(yr + w * ce, srow + col[w], sizeof(T) * ce);
         }
       }
     });
@@ -360,6 +370,15 @@ void RunInterp(OpContext& ctx, const InterpGeom& g, const T* x, T* y) {
         const T* rn = xi + pix(0, th.lo[h], 0);
         const T* rs = xi + pix(0, th.hi[h], 0);
         const float dn = th.w_hi[h], ds = th.w_lo[h];
+        if (ce == 1) {
+          for (int64_t w = 0; w < ow; ++w) {
+            const int64_t xw = tw.lo[w], xe = tw.hi[w];
+            const float dw = tw.w_hi[w], de = tw.w_lo[w];
+            yr[w] = static_cast<T>(rn[xw] * ds * de + rs[xw] * dn * de + rn[xe] * ds * dw +
+                                   rs[xe] * dn * dw);
+          }
+          continue;
+        }
         for (int64_t w = 0; w < ow; ++w) {
           const int64_t xw = tw.lo[w] * ce, xe = tw.hi[w] * ce;
           const float dw = tw.w_hi[w], de = tw.w_lo[w];

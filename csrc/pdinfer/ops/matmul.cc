@@ -142,9 +142,23 @@ struct MatmulPlan {
   Shape out;
 };
 
+// Attributes oneDNN fuse passes attach to a matmul that fold a reshape/transpose into it,
+// and the MKL multi-head split: running without them would silently compute something else.
+void RejectFusedAttrs(const OpContext& ctx) {
+  for (const char* name : {"fused_reshape_X", "fused_transpose_X", "fused_reshape_Y",
+                           "fused_transpose_Y", "fused_reshape_Out", "fused_transpose_Out"}) {
+    PDI_CHECK(ctx.attrs().GetInts(name, {}).empty(), ErrorCode::kUnsupported, ctx.Where(),
+              ": attribute '", name, "' (a fused reshape/transpose) is not supported");
+  }
+  const int64_t heads = ctx.attrs().GetInt("head_number", 1);
+  PDI_CHECK(heads <= 1, ErrorCode::kUnsupported, ctx.Where(), ": head_number ", heads,
+            " (multi-head split) is not supported");
+}
+
 // kLegacy selects matmul (v1): attribute names, and transposes that apply to 1-D operands.
 template <bool kLegacy>
 MatmulPlan PlanMatmul(const OpContext& ctx, const Shape& xs, const Shape& ys) {
+  RejectFusedAttrs(ctx);
   PDI_ENFORCE_ARG(!xs.empty() && !ys.empty(), ctx.Where(),
                   ": X and Y must have rank >= 1, got X ", ShapeToString(xs), " and Y ",
                   ShapeToString(ys));

@@ -17,6 +17,16 @@ Models
 Exports run in a subprocess with FLAGS_enable_pir_api=0 (models/export_zoo.py); exports and
 references are cached under $PDINFER_TEST_CACHE/models (see pdtest.cache_root()).
 Nothing here imports paddle in the calling process.
+
+PIR (Paddle 3.x `inference.json`) forms, built by models/export_pir.py in PIR mode:
+
+    d = pir_model_dir("resnet50")     # inference.json + inference.pdiparams (same params)
+    refs = pir_references("bert_base")  # paddle.inference on the PIR model, per input set
+    refs = pir_op_references([PirOpCase(...), ...])  # tiny PIR models for op-level tests
+
+The seeded models are PIR-mode paddle.jit.save exports of the same code and seeds; the real
+OCR models are converted with paddle.pir.translate_to_pir.  References use the default
+Config (oneDNN) with a disable_mkldnn() fallback (PIR + nearest_interp fails under oneDNN).
 """
 import dataclasses
 import glob
@@ -271,6 +281,9 @@ def references(name, timeout=600):
 # ---------------------------------------------------------------------------------------
 PIR_SCRIPT = os.path.join(HERE, "export_pir.py")
 PIR_JSON_FILE = "inference.json"
+# Part of the cache key of the PIR zoo exports (with export_zoo.py's source, which builds the
+# models): bump it when export_pir.py's `model` / `convert` code changes.
+PIR_ZOO_VERSION = "1"
 
 
 def _file_sha(path, h=None):
@@ -315,10 +328,10 @@ def pir_model_dir(name, timeout=900):
         src = model_dir(name)
         h = _file_sha(os.path.join(src, pdtest.MODEL_FILE))
         h.update(repr(os.path.getsize(os.path.join(src, pdtest.PARAMS_FILE))).encode())
-        key = _sha("pir-convert", name, pdtest.paddle_version(), _script_src(PIR_SCRIPT), h.hexdigest())
+        key = _sha("pir-convert", name, pdtest.paddle_version(), PIR_ZOO_VERSION, h.hexdigest())
         args = ["convert", src]
     else:
-        key = _sha("pir-export", name, pdtest.paddle_version(), _script_src(PIR_SCRIPT, EXPORT_SCRIPT))
+        key = _sha("pir-export", name, pdtest.paddle_version(), PIR_ZOO_VERSION, _script_src(EXPORT_SCRIPT))
         args = ["model", name]
     final = os.path.join(_models_root(), f"{name}-pir-{key}")
     if os.path.exists(os.path.join(final, pdtest.PARAMS_FILE)):

@@ -85,26 +85,26 @@ def convert_legacy(src_dir, out_dir):
 
 def export_op_case(paddle, case, out_dir):
     """case: {name, code, specs: [(name, shape, dtype)]}.  The snippet defines `f(*inputs)`
-    (returning a tensor or a tuple of tensors) or an nn.Layer subclass `Net`."""
-    import paddle.nn as nn
-    import paddle.nn.functional as F
+    (returning a tensor or a tuple of tensors) or an nn.Layer subclass `Net`.  It is written
+    to OUT_DIR/case_src.py and imported from there: dy2static reads the source of forward."""
+    import importlib.util
 
+    args = ", ".join(f"a{i}" for i in range(len(case["specs"])))
+    src = ("import numpy as np\nimport paddle\nimport paddle.nn as nn\n"
+           "import paddle.nn.functional as F\n\n" + textwrap.dedent(case["code"]).strip() + "\n")
+    if "class Net" not in case["code"]:  # dy2static needs named parameters, one per input
+        src += f"\n\nclass Net(nn.Layer):\n    def forward(self, {args}):\n        return f({args})\n"
+    os.makedirs(out_dir, exist_ok=True)
+    path = os.path.join(out_dir, "case_src.py")
+    with open(path, "w") as fh:
+        fh.write(src)
+    spec_ = importlib.util.spec_from_file_location(f"pir_case_{abs(hash(out_dir))}", path)
+    mod = importlib.util.module_from_spec(spec_)
+    spec_.loader.exec_module(mod)
     paddle.seed(0)
-    ns = {"paddle": paddle, "nn": nn, "F": F, "np": np}
-    exec(compile(textwrap.dedent(case["code"]), f"<PirCase {case['name']}>", "exec"), ns)
-    if "Net" in ns:
-        layer = ns["Net"]()
-    else:
-        fn = ns["f"]
-
-        class Wrap(nn.Layer):
-            def forward(self, *args):
-                return fn(*args)
-
-        layer = Wrap()
+    layer = mod.Net()
     layer.eval()
     spec = [paddle.static.InputSpec(list(shape), dtype, n) for n, shape, dtype in case["specs"]]
-    os.makedirs(out_dir, exist_ok=True)
     paddle.jit.save(layer, os.path.join(out_dir, "inference"), input_spec=spec)
     _tidy(out_dir)
 
