@@ -14,8 +14,6 @@ namespace pdinfer {
 namespace conv {
 namespace {
 
-int64_t CeilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
-
 template <typename T>
 struct Tap {
   const T* row;
@@ -101,51 +99,53 @@ __attribute__((always_inline)) inline void InteriorRow(const Tap<T>* taps, size_
 }
 
 // NCHW, output planes [p0, p1) (plane = n * c_out + co). Each output element sums its
-// taps in registers and is stored once.
+// taps in registers and is stored once. With padding, each input plane is first copied
+// into a zero-bordered buffer so that every tap reads inside it (no bounds checks); so
+// it is with stride 2, whose vector loads read one element past the last one used.
 template <typename T>
 __attribute__((always_inline)) inline void NchwPlanes(const Geom& g, const T* x, const T* w,
                                                        T* out, int64_t p0, int64_t p1) {
   const int64_t mult = g.c_out / g.c_in;
   const int64_t plane_in = g.h * g.w, plane_out = g.oh * g.ow;
   const int64_t sw = g.stride_w;
-  // Output columns whose every tap column lies inside the image.
-  const int64_t off_first = -g.pad_l, off_last = (g.kw - 1) * g.dil_w - g.pad_l;
-  int64_t inner_lo = off_first >= 0 ? 0 : CeilDiv(-off_first, sw);
-  int64_t inner_hi = (g.w - off_last) > 0 ? CeilDiv(g.w - off_last, sw) : 0;
-  inner_hi = std::min(inner_hi, g.ow);
-  inner_lo = std::min(inner_lo, inner_hi);
+  const bool padded =
+      g.pad_t > 0 || g.pad_b > 0 || g.pad_l > 0 || g.pad_r > 0 || sw == 2;
+  const int64_t hp = g.h + g.pad_t + g.pad_b, wp = g.w + g.pad_l + g.pad_r;
+  const int64_t slack = 4 * VecTraits<T>::kLanes;
+  T* buf = nullptr;
+  if (padded) {
+    buf = ThreadScratch<T>(static_cast<size_t>(hp * wp + slack), 1);
+    std::fill(buf, buf + hp * wp + slack, T(0));
+  }
   std::vector<Tap<T>> taps(static_cast<size_t>(g.kh * g.kw));
   for (int64_t p = p0; p < p1; ++p) {
     const int64_t ni = p / g.c_out, co = p % g.c_out;
     const T* xin = x + (ni * g.c_in + co / mult) * plane_in;
+    const T* src = xin;
+    int64_t ld = g.w;
+    if (padded) {
+      for (int64_t r = 0; r < g.h; ++r)
+        std::memcpy(buf + (r + g.pad_t) * wp + g.pad_l, xin + r * g.w, sizeof(T) * g.w);
+      src = buf;
+      ld = wp;
+    }
     const T* wk = w + co * g.kh * g.kw;
     T* o = out + p * plane_out;
     for (int64_t oh = 0; oh < g.oh; ++oh) {
       size_t nt = 0;
       for (int64_t i = 0; i < g.kh; ++i) {
-        const int64_t ih = oh * g.stride_h - g.pad_t + i * g.dil_h;
-        if (ih < 0 || ih >= g.h) continue;
+        // Row in the (padded) source; the output size guarantees it exists.
+        const int64_t ih = oh * g.stride_h + i * g.dil_h;
         for (int64_t j = 0; j < g.kw; ++j)
-          taps[nt++] = Tap<T>{xin + ih * g.w, j * g.dil_w - g.pad_l, wk[i * g.kw + j]};
+          taps[nt++] = Tap<T>{src + ih * ld, j * g.dil_w, wk[i * g.kw + j]};
       }
       T* orow = o + oh * g.ow;
-      // Border columns: taps outside the image contribute nothing.
-      auto border = [&](int64_t ow) {
-        T acc = T(0);
-        for (size_t t = 0; t < nt; ++t) {
-          const int64_t iw = ow * sw + taps[t].off;
-          if (iw >= 0 && iw < g.w) acc += taps[t].weight * taps[t].row[iw];
-        }
-        orow[ow] = acc;
-      };
-      for (int64_t ow = 0; ow < inner_lo; ++ow) border(ow);
-      for (int64_t ow = inner_hi; ow < g.ow; ++ow) border(ow);
       if (sw == 1) {
-        InteriorRow<T, 1>(taps.data(), nt, sw, inner_lo, inner_hi, orow);
+        InteriorRow<T, 1>(taps.data(), nt, sw, 0, g.ow, orow);
       } else if (sw == 2) {
-        InteriorRow<T, 2>(taps.data(), nt, sw, inner_lo, inner_hi, orow);
+        InteriorRow<T, 2>(taps.data(), nt, sw, 0, g.ow, orow);
       } else {
-        InteriorRow<T, 0>(taps.data(), nt, sw, inner_lo, inner_hi, orow);
+        InteriorRow<T, 0>(taps.data(), nt, sw, 0, g.ow, orow);
       }
     }
   }

@@ -10,10 +10,13 @@
 // align_mode 0 (half-pixel) applies only to the linear family without align_corners.
 // When every output dim equals the input's, the input is copied.
 //
-// One exception mirrors paddle.inference's default (oneDNN) configuration:
-// nearest_interp_v2 without OutSize / SizeTensor runs oneDNN's nearest resampling
-// there, which ignores align_corners, picks src = round((dst + 0.5) * in / out - 0.5)
-// and computes a scaled size in float (Paddle's CPU kernel uses double).
+// One exception mirrors paddle.inference's default (oneDNN) configuration on legacy
+// programs: nearest_interp_v2 without OutSize / SizeTensor runs oneDNN's nearest
+// resampling there, which ignores align_corners, picks
+// src = round((dst + 0.5) * in / out - 0.5) and computes a scaled size in float (Paddle's
+// CPU kernel uses double). For PIR programs paddle.inference cannot run that oneDNN
+// kernel (it fails converting the `scale` attribute), so their references come from the
+// CPU kernel: a frontend sets the bool attribute use_onednn_resampling=false to get it.
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -105,7 +108,11 @@ InterpGeom ParseInterp(const OpContext& ctx, bool v1, bool onednn_nearest_op,
   g.n = x[0];
   g.c = g.channel_last ? x[rank - 1] : x[1];
   const int first = 3 - g.dims;
-  for (int i = 0; i < g.dims; ++i) g.in[first + i] = g.channel_last ? x[1 + i] : x[2 + i];
+  for (int i = 0; i < g.dims; ++i) {
+    g.in[first + i] = g.channel_last ? x[1 + i] : x[2 + i];
+    PDI_ENFORCE_ARG(g.in[first + i] != 0, ctx.Where(), ": X has an empty spatial dim, shape ",
+                    ShapeToString(x));
+  }
 
   const char* attr_names[3] = {"out_d", "out_h", "out_w"};
   for (int i = first; i < 3; ++i) g.out[i] = ctx.attrs().GetInt(attr_names[i], 0);
@@ -114,7 +121,8 @@ InterpGeom ParseInterp(const OpContext& ctx, bool v1, bool onednn_nearest_op,
   bool have_size_tensor = false;
   for (size_t k = 0; k < size_tensors; ++k) have_size_tensor |= ctx.HasInput("SizeTensor", k);
   g.onednn_nearest = onednn_nearest_op && g.method == Method::kNearest && !have_size_tensor &&
-                     !ctx.HasInput("OutSize");
+                     !ctx.HasInput("OutSize") &&
+                     ctx.attrs().GetBool("use_onednn_resampling", true);
   if (have_size_tensor) {
     PDI_ENFORCE_ARG(size_tensors == static_cast<size_t>(g.dims), ctx.Where(), ": SizeTensor has ",
                     size_tensors, " tensors, expected ", g.dims, " for a rank-", rank, " input");

@@ -138,7 +138,11 @@ def infer(job_file, mode, result_dir):
     for i, (key, prog, params, input_sets) in enumerate(jobs):
         res = {"key": key, "mode": mode}
         try:
-            cfg = pi.Config(prog, params)
+            if os.path.getsize(params) == 0:  # no parameters: paddle refuses an empty file
+                cfg = pi.Config()
+                cfg.set_prog_file(prog)
+            else:
+                cfg = pi.Config(prog, params)
             cfg.disable_glog_info()
             cfg.set_cpu_math_library_num_threads(1)
             if mode == "no_onednn":
