@@ -317,15 +317,18 @@ int main(int argc, char** argv) {
   if (!p) return 1;
 
   /* names and infos */
-  CHECK(PD_PredictorGetInputNum(p) == (size_t)n_in, "input count %zu", PD_PredictorGetInputNum(p));
+  if (PD_PredictorGetInputNum(p) != (size_t)n_in) {
+    fprintf(stderr, "the model has %zu inputs, %s lists %d\n", PD_PredictorGetInputNum(p), io_dir, n_in);
+    return 1;
+  }
   PD_OneDimArrayCstr* in_names = PD_PredictorGetInputNames(p);
-  for (int i = 0; i < n_in; ++i)
+  for (int i = 0; i < n_in && (size_t)i < in_names->size; ++i)
     CHECK(!strcmp(in_names->data[i], in[i].name), "input %d is %s", i, in_names->data[i]);
   PD_OneDimArrayCstrDestroy(in_names);
   PD_IOInfos* infos = PD_PredictorGetInputInfos(p);
   CHECK(infos && infos->size == (size_t)n_in, "input infos");
   int dynamic[MAX_IO] = {0};
-  for (size_t i = 0; infos && i < infos->size; ++i) {
+  for (size_t i = 0; infos && i < infos->size && i < (size_t)n_in; ++i) {
     for (size_t k = 0; k < infos->io_info[i]->shape->size; ++k)
       if (infos->io_info[i]->shape->data[k] < 0) dynamic[i] = 1;
     CHECK(!strcmp(infos->io_info[i]->name->data, in[i].name), "info name");

@@ -43,9 +43,13 @@ Geom ParseConv2d(const OpContext& ctx);
 // including output_size / output_padding.
 Geom ParseConv2dTranspose(const OpContext& ctx);
 
-// Post-ops some graphs attach to a conv node: a per-channel Bias input, a ResidualData
-// input added to the result, and a fused activation (attrs fuse_activation / fuse_alpha /
-// fuse_beta, or the older fuse_relu).
+// Post-ops some graphs attach to a conv node (Paddle's fused/oneDNN conv attributes, or
+// a fusion pass of ours): a per-channel Bias input, a ResidualData input added to the
+// result (unless fuse_residual_connection=false), and a fused activation (attrs
+// fuse_activation / fuse_alpha / fuse_beta, or the older fuse_relu). Activations:
+// relu, relu6 (upper bound fuse_beta, default 6), leaky_relu (slope fuse_alpha), sigmoid,
+// tanh, swish (beta fuse_alpha, default 1), hard_swish, hard_sigmoid (slope fuse_alpha,
+// default 1/6; offset fuse_beta, default 0.5), gelu (erf), gelu_tanh.
 enum class Act { kNone, kRelu, kRelu6, kLeakyRelu, kSigmoid, kTanh, kSwish, kHardSwish,
                  kHardSigmoid, kGelu, kGeluTanh };
 struct Epilogue {
@@ -56,7 +60,7 @@ struct Epilogue {
   bool empty() const { return !has_bias && !has_residual && act == Act::kNone; }
 };
 // Reads the epilogue of the node and validates Bias (numel == c_out) and ResidualData
-// (same shape as the output) against `g`. `bias_slot` is "Bias" for every conv op.
+// (same shape as the output) against `g`; an unknown activation is kUnsupported.
 Epilogue ParseEpilogue(const OpContext& ctx, const Geom& g);
 // Applies the epilogue to a finished output tensor of geometry `g`.
 template <typename T>
@@ -70,8 +74,11 @@ void DepthwiseConv2d(OpContext& ctx, const Geom& g, const T* x, const T* w, T* o
 // True when the CPU runs AVX2 and FMA (kernels compiled twice pick their variant).
 bool CpuHasAvx2Fma();
 
-// Grow-only per-thread scratch; `slot` separates buffers used at the same time.
-// The pointer is valid until the next call with the same slot on the same thread.
+// Grow-only per-thread scratch; `slot` separates buffers used at the same time (conv:
+// 0 = unfolded columns, 1 = padded depthwise plane, 2 = reordered filter, 3 = relu'd
+// input). The pointer is valid until the next call with the same slot on the same thread;
+// the memory stays with the thread (reused by later runs, so steady state allocates
+// nothing).
 template <typename T>
 T* ThreadScratch(size_t count, int slot);
 

@@ -235,7 +235,7 @@ void Executor::Run() {
     PDI_ENFORCE_ARG(workspace_[static_cast<size_t>(v)].defined() &&
                         workspace_[static_cast<size_t>(v)].has_data(),
                     "input '", graph_->value(v).name,
-                    "' has not been set: call copy_from_cpu() on its handle before run()");
+                    "' has not been set: copy data into it (copy_from_cpu / CopyFromCpu) before run()");
   if (!options_.memory_optim) {
     for (size_t i = 0; i < steps_.size(); ++i) RunStep(steps_[i], i, Mode::kDynamic, verbose);
     return;

@@ -111,7 +111,7 @@ void Predictor::ValidateInputs() const {
     const Value& decl = graph_->value(id);
     const Tensor* t = executor_->ValueData(id);
     PDI_ENFORCE_ARG(t && t->defined(), "input '", decl.name,
-                    "' has not been set: call copy_from_cpu() on its handle before run()");
+                    "' has not been set: copy data into it (copy_from_cpu / CopyFromCpu) before run()");
     if (decl.dtype != DataType::kUndefined)
       PDI_ENFORCE_ARG(t->dtype() == decl.dtype, "input '", decl.name, "' expects dtype ",
                       DataTypeName(decl.dtype), ", got ", DataTypeName(t->dtype()));
