@@ -18,6 +18,7 @@ pkg="$bdir/devpkg/pdinfer"
 mkdir -p "$pkg"
 for f in "$root"/python/pdinfer/*; do ln -sfn "$f" "$pkg/$(basename "$f")"; done
 cp -f "$bdir"/_core*.so "$pkg/" 2>/dev/null || true
+rm -f "$pkg"/libpdinfer*.so*
 cp -fP "$bdir"/libpdinfer.so* "$pkg/"
 # C API library and the SDK files (headers, pkg-config, CMake package) for C/C++/Go users.
 cp -fP "$bdir"/libpdinfer_c.so* "$pkg/" 2>/dev/null || true

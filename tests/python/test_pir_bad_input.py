@@ -138,6 +138,15 @@ def test_readable_indented_json_and_key_order():
     np.testing.assert_allclose(load(text).run([X])[0], expected(X), rtol=1e-6)
 
 
+def test_distributed_tensor_types_are_unwrapped():
+    # auto-parallel exports type values as dist tensors wrapping the dense type
+    doc = program()
+    for op in _ops(doc)[2:6]:
+        dense = op["O"][0]["TT"]
+        op["O"][0]["TT"] = {"#": "4.t_dist_dtensor", "D": [dense, {"#": "4.a_tensor_dist", "D": []}, [2, 4]]}
+    np.testing.assert_allclose(load(dump(doc)).run([X])[0], expected(X), rtol=1e-6)
+
+
 # ---------------------------------------------------------------------------------------
 # malformed JSON
 
@@ -480,3 +489,81 @@ def test_random_corruption_in_child(tmp_path):
     assert sum(counts.values()) == 400
     assert set(counts) <= {"ok", "InvalidModelError", "UnsupportedError", "InvalidArgumentError",
                            "NotFoundError"}, counts
+
+
+# ---------------------------------------------------------------------------------------
+# a real PIR program (the PP-OCR cls model converted by paddle; skipped without paddle)
+
+
+@pytest.fixture(scope="module")
+def real_pir():
+    import importlib.util
+
+    if importlib.util.find_spec("paddle") is None:
+        pytest.skip("paddlepaddle is not installed: no real PIR model")
+    import models
+
+    try:
+        d = models.pir_model_dir("ppocr_cls")
+    except models.ModelUnavailable as e:
+        pytest.skip(str(e))
+    with open(os.path.join(d, "inference.json"), "rb") as f:
+        prog = f.read()
+    with open(os.path.join(d, "inference.pdiparams"), "rb") as f:
+        params = f.read()
+    return prog, params
+
+
+def test_real_model_unknown_op(real_pir):
+    prog, params = real_pir
+    assert prog.count(b'"1.relu"') > 1
+    bad = prog.replace(b'"1.relu"', b'"1.my_fancy_op"', 1)
+    assert_error(UnsupportedError, lambda: load(bad, params), "pd_op.my_fancy_op")
+    load(prog, params)  # still fine
+
+
+def test_real_model_params_too_short_or_long(real_pir):
+    prog, params = real_pir
+    assert_error(InvalidModelError, lambda: load(prog, params[:-4]))
+    assert_error(InvalidModelError, lambda: load(prog, params[: len(params) // 2]))
+    assert_error(InvalidModelError, lambda: load(prog, params + b"\0" * 16), "trailing")
+    load(prog, params)
+
+
+def test_real_model_truncated_and_corrupted_in_child(real_pir, tmp_path):
+    prog, params = real_pir
+    (tmp_path / "p.json").write_bytes(prog)
+    (tmp_path / "q.bin").write_bytes(params)
+    script = tmp_path / "child.py"
+    script.write_text(textwrap.dedent(r"""
+        import sys, random, pdinfer
+        prog, params = open(sys.argv[1], 'rb').read(), open(sys.argv[2], 'rb').read()
+        rng = random.Random(5)
+        counts = {}
+        def attempt(p):
+            cfg = pdinfer.Config()
+            cfg.set_model_buffer(p, len(p), params, len(params))
+            try:
+                pdinfer.create_predictor(cfg)
+                return 'ok'
+            except pdinfer.PdinferError as e:
+                return type(e).__name__
+        for i in range(120):
+            p = bytearray(prog)
+            if i % 2:
+                p = p[:rng.randrange(len(p))]
+            else:
+                for _ in range(rng.randint(1, 3)):
+                    p[rng.randrange(len(p))] = rng.choice(b'{}[],:"0123456789-.ex')
+            r = attempt(bytes(p))
+            counts[r] = counts.get(r, 0) + 1
+        assert attempt(prog) == 'ok'
+        print(counts)
+    """))
+    r = subprocess.run([sys.executable, str(script), str(tmp_path / "p.json"), str(tmp_path / "q.bin")],
+                       capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, f"child crashed (rc={r.returncode}):\n{r.stderr[-3000:]}"
+    counts = eval(r.stdout.strip().splitlines()[-1])
+    assert sum(counts.values()) == 120
+    assert set(counts) <= {"ok", "InvalidModelError", "UnsupportedError", "InvalidArgumentError"}, counts
+    assert counts.get("InvalidModelError", 0) >= 60  # every truncation at least

@@ -53,10 +53,14 @@ std::vector<PirOpSpec> BuildTable() {
   for (const char* n : {"relu", "sigmoid", "tanh", "exp", "log", "log2", "log10", "log1p",
                         "sqrt", "rsqrt", "square", "abs", "sign", "reciprocal", "floor",
                         "ceil", "round", "sin", "cos", "erf", "silu", "softsign",
-                        "tanh_shrink", "logsigmoid", "isnan", "isinf", "isfinite", "tan",
+                        "tanh_shrink", "logsigmoid", "tan",
                         "asin", "acos", "atan", "sinh", "cosh", "asinh", "acosh", "atanh",
                         "expm1", "bitwise_not"})
     unary(n, n);
+  // pd_op.isnan etc. are elementwise: the legacy v1 ops of these names reduce to one bool.
+  unary("isnan", "isnan_v2");
+  unary("isinf", "isinf_v2");
+  unary("isfinite", "isfinite_v2");
   unary("mish", "mish", {{"lambda", "threshold"}});
   unary("celu", "celu");
   unary("relu6", "relu6", {}, {"threshold=6.0"});
@@ -74,7 +78,6 @@ std::vector<PirOpSpec> BuildTable() {
   unary("thresholded_relu", "thresholded_relu");
   unary("stanh", "stanh");
   unary("assign", "assign");
-  unary("logit", "logit");
   t.push_back({"pow", "pow", {T("X")}, {"Out"}, {{"y", "factor"}}});
   t.push_back({"prelu", "prelu", {T("X"), T("Alpha")}, {"Out"}});
   t.push_back({"clip", "clip", {T("X"), S("min", "Min"), S("max", "Max")}, {"Out"}});
@@ -112,11 +115,16 @@ std::vector<PirOpSpec> BuildTable() {
   t.push_back({"instance_norm", "instance_norm", {T("X"), T("Scale"), T("Bias")},
                {"Y", "SavedMean", "SavedVariance"}});
 
-  // Interpolation: operands x, out_size, size_tensor (vector), scale_tensor.
-  for (auto [pir, legacy] : {std::pair{"nearest_interp", "nearest_interp_v2"},
-                             std::pair{"bilinear_interp", "bilinear_interp_v2"}})
-    t.push_back({pir, legacy, {T("X"), T("OutSize"), L("SizeTensor"), T("Scale")}, {"Out"},
-                 {{"data_format", "data_layout"}}});
+  // Interpolation: operands x, out_size, size_tensor (vector), scale_tensor. Paddle runs
+  // PIR nearest_interp with its CPU kernel only (its oneDNN path rejects the f64 scale
+  // list), whose source-index rule differs from the oneDNN resampling used for legacy
+  // programs at non-integer ratios; the attribute selects the CPU rule.
+  t.push_back({"nearest_interp", "nearest_interp_v2",
+               {T("X"), T("OutSize"), L("SizeTensor"), T("Scale")}, {"Out"},
+               {{"data_format", "data_layout"}}, {"use_onednn_resampling=false"}});
+  t.push_back({"bilinear_interp", "bilinear_interp_v2",
+               {T("X"), T("OutSize"), L("SizeTensor"), T("Scale")}, {"Out"},
+               {{"data_format", "data_layout"}}});
 
   // Shape manipulation.
   t.push_back({"reshape", "reshape2", {T("X"), IA("shape", "Shape", "ShapeTensor")}, {"Out"}});

@@ -56,6 +56,10 @@ PirType ParseType(const JsonValue& tt) {
   }
   if (d && d->is_array() && !d->AsArray("t_dtensor").empty()) {
     const auto& parts = d->AsArray("t_dtensor");
+    // A distributed tensor wraps a dense tensor type: [t_dtensor, dist attr, local dims].
+    constexpr std::string_view kDist = "t_dist_dtensor";
+    if (name.size() >= kDist.size() && name.substr(name.size() - kDist.size()) == kDist)
+      return ParseType(parts[0]);
     out.dtype = DTypeFromPirType(parts[0].At("#", "a tensor type's dtype").AsString("dtype"));
     if (parts.size() > 1) {
       for (const JsonValue& dim : parts[1].AsArray("a tensor type's dims")) {

@@ -38,6 +38,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 
 import numpy as np
 
@@ -349,7 +350,8 @@ def pir_model_files(name):
 
 def _pir_infer_batch(jobs, mode, timeout):
     """jobs [(key, prog, params, [inputs...])] -> {key: result}.  One child process runs them
-    in order; a crash or hang is charged to the job in flight and the rest go on in a new one."""
+    in order and writes a result file per job; a crash, or no new result for `timeout` s (a
+    hang), is charged to the job in flight and the rest go on in a new child."""
     results, pending = {}, list(jobs)
     while pending:
         with tempfile.TemporaryDirectory(prefix="pir_infer_") as td:
@@ -357,13 +359,30 @@ def _pir_infer_batch(jobs, mode, timeout):
             os.makedirs(rdir)
             with open(job_file, "wb") as f:
                 pickle.dump(pending, f)
-            try:
-                p = subprocess.run([sys.executable, PIR_SCRIPT, "infer", job_file, mode, rdir],
-                                   env=pdtest._child_env(pir=True), capture_output=True, text=True,
-                                   timeout=timeout * len(pending), cwd=td)
-                why, tail = f"crashed (exit code {p.returncode})", (p.stdout + p.stderr)[-2000:]
-            except subprocess.TimeoutExpired as e:
-                why, tail = f"hung (more than {e.timeout:.0f} s)", ""
+            with open(os.path.join(td, "log.txt"), "w+") as log:
+                proc = subprocess.Popen([sys.executable, PIR_SCRIPT, "infer", job_file, mode, rdir],
+                                        env=pdtest._child_env(pir=True), stdout=log,
+                                        stderr=subprocess.STDOUT, cwd=td, start_new_session=True)
+                done, last, why = 0, time.time(), None
+                while True:
+                    rc = proc.poll()
+                    n = len([f for f in os.listdir(rdir) if f.endswith(".pkl")])
+                    if n != done:
+                        done, last = n, time.time()
+                    if rc is not None:
+                        why = f"crashed (exit code {rc})"
+                        break
+                    if time.time() - last > timeout:
+                        why = f"hung (no result after {timeout:.0f} s)"
+                        try:
+                            os.killpg(proc.pid, 9)
+                        except OSError:
+                            proc.kill()
+                        proc.wait()
+                        break
+                    time.sleep(0.05)
+                log.seek(0)
+                tail = log.read()[-2000:]
             done = len([f for f in os.listdir(rdir) if f.endswith(".pkl")])
             for i in range(done):
                 with open(os.path.join(rdir, f"{i}.pkl"), "rb") as f:
