@@ -328,9 +328,12 @@ int main(int argc, char** argv) {
   PD_IOInfos* infos = PD_PredictorGetInputInfos(p);
   CHECK(infos && infos->size == (size_t)n_in, "input infos");
   int dynamic[MAX_IO] = {0};
+  int fixed_axis = -1; /* a static dim of input 0, for the wrong-size check */
   for (size_t i = 0; infos && i < infos->size && i < (size_t)n_in; ++i) {
-    for (size_t k = 0; k < infos->io_info[i]->shape->size; ++k)
+    for (size_t k = 0; k < infos->io_info[i]->shape->size; ++k) {
       if (infos->io_info[i]->shape->data[k] < 0) dynamic[i] = 1;
+      else if (i == 0 && fixed_axis < 0 && (int)k < in[0].rank) fixed_axis = (int)k;
+    }
     CHECK(!strcmp(infos->io_info[i]->name->data, in[i].name), "info name");
     CHECK(!strcmp(dtype_name(infos->io_info[i]->dtype), in[i].dtype), "info dtype %s",
           dtype_name(infos->io_info[i]->dtype));
@@ -345,6 +348,28 @@ int main(int argc, char** argv) {
   CHECK(PD_PredictorRun(p) == FALSE, "run without inputs succeeded");
   CHECK_ERROR(PD_ERROR_INVALID_ARGUMENT, "has not been set");
   printf("run before input: %s\n", PD_GetLastErrorMsg());
+
+  /* wrong input size: a static dim changed (a zero-filled buffer of the matching size), or
+   * one more dim than the declared rank; Run fails and names the input */
+  {
+    Blob bad = in[0];
+    size_t esz = elem_size(bad.dtype);
+    if (fixed_axis >= 0) {
+      bad.dims[fixed_axis] += 1;
+    } else if (bad.rank < MAX_RANK) {
+      memmove(bad.dims + 1, bad.dims, sizeof(int32_t) * (size_t)bad.rank);
+      bad.dims[0] = 1;
+      bad.rank++;
+    }
+    bad.nbytes = numel(bad.dims, bad.rank) * esz;
+    bad.data = calloc(bad.nbytes ? bad.nbytes : 1, 1);
+    CHECK(feed(p, &bad), "feeding the wrong-size input: %s", PD_GetLastErrorMsg());
+    for (int i = 1; i < n_in; ++i) feed(p, &in[i]);
+    CHECK(PD_PredictorRun(p) == FALSE, "run with a wrong-size input succeeded");
+    CHECK_ERROR(PD_ERROR_INVALID_ARGUMENT, in[0].name);
+    printf("wrong input size: %s\n", PD_GetLastErrorMsg());
+    free(bad.data);
+  }
 
   /* bad names */
   CHECK(PD_PredictorGetInputHandle(p, "no_such_input") == NULL, "handle for a bad name");

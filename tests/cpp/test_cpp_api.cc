@@ -244,6 +244,24 @@ int main(int argc, char** argv) {
           ->CopyFromCpu(reinterpret_cast<const float*>(inputs[0].bytes.data()));
     });
 
+  {
+    // wrong input size: a static dim changed (zero data of the matching size), or one more
+    // dim than the declared rank; Run throws and names the input
+    Blob bad = inputs[0];
+    const auto& decl = shapes[bad.name];
+    size_t axis = 0;
+    while (axis < decl.size() && decl[axis] < 0) ++axis;
+    if (axis < decl.size() && axis < bad.dims.size()) bad.dims[axis] += 1;
+    else bad.dims.insert(bad.dims.begin(), 1);
+    size_t n = 1;
+    for (int d : bad.dims) n *= static_cast<size_t>(d);
+    bad.bytes.assign(n * ElemSize(bad.dtype), 0);
+    Feed(*predictor, bad);
+    for (size_t i = 1; i < inputs.size(); ++i) Feed(*predictor, inputs[i]);
+    ExpectThrow("wrong input size", ErrorCode::kInvalidArgument, bad.name,
+                [&] { predictor->Run(); });
+  }
+
   // ---- run --------------------------------------------------------------------------
   const std::vector<Blob> outs = RunAll(*predictor, inputs);
   WriteOutputs(out_dir, outs);

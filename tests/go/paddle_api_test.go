@@ -328,6 +328,16 @@ func TestErrors(t *testing.T) {
 	wantErr(t, "unsupported slice", in.Err(), paddle.ErrInvalidArgument, "[]string")
 	in.CopyFromCpu(42)
 	wantErr(t, "not a slice", in.Err(), paddle.ErrInvalidArgument, "int")
+	// wrong input size at Run: one more dim than the declared rank (same data)
+	in.Reshape(append([]int32{1}, inputs[0].shape...))
+	in.CopyFromCpu(makeSlice(inputs[0].dtype, numel(inputs[0].shape)))
+	mustOK(t, "CopyFromCpu", in.Err())
+	feedAll(t, p, inputs[1:])
+	p.Run()
+	wantErr(t, "wrong input size", p.Err(), paddle.ErrInvalidArgument, inputs[0].name)
+	if p.Err() != nil {
+		fmt.Println("wrong input size:", p.Err())
+	}
 
 	feedAll(t, p, inputs)
 	p.Run()

@@ -5,21 +5,36 @@
 #include <limits>
 #include <new>
 
+#include <sys/mman.h>
+
 namespace pdinfer {
 
 namespace {
 std::atomic<int64_t> g_allocations{0};
 constexpr size_t kAlignment = 64;
+// Big buffers are mapped directly: freeing them returns the pages to the system at
+// once, whereas malloc's adaptive mmap threshold would keep serving such sizes from
+// the heap after the first free, where they stay resident and fragment when shapes
+// vary from run to run.
+constexpr size_t kMapThreshold = size_t{1} << 20;
 }  // namespace
 
 int64_t BufferAllocationCount() { return g_allocations.load(std::memory_order_relaxed); }
 
 Buffer::Buffer(size_t bytes) : size_(bytes) {
-  size_t rounded = (bytes + kAlignment - 1) / kAlignment * kAlignment;
-  if (rounded == 0) rounded = kAlignment;
-  data_ = std::aligned_alloc(kAlignment, rounded);
-  if (!data_)
-    ThrowError(ErrorCode::kOutOfMemory, "failed to allocate ", bytes, " bytes");
+  if (bytes >= kMapThreshold) {
+    void* p = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED)
+      ThrowError(ErrorCode::kOutOfMemory, "failed to allocate ", bytes, " bytes");
+    data_ = p;
+    mapped_ = true;
+  } else {
+    size_t rounded = (bytes + kAlignment - 1) / kAlignment * kAlignment;
+    if (rounded == 0) rounded = kAlignment;
+    data_ = std::aligned_alloc(kAlignment, rounded);
+    if (!data_)
+      ThrowError(ErrorCode::kOutOfMemory, "failed to allocate ", bytes, " bytes");
+  }
   g_allocations.fetch_add(1, std::memory_order_relaxed);
 }
 
@@ -27,7 +42,9 @@ Buffer::Buffer(void* external, size_t bytes, std::shared_ptr<void> keep_alive)
     : data_(external), size_(bytes), owned_(false), keep_alive_(std::move(keep_alive)) {}
 
 Buffer::~Buffer() {
-  if (owned_) std::free(data_);
+  if (!owned_) return;
+  if (mapped_) munmap(data_, size_);
+  else std::free(data_);
 }
 
 Tensor::Tensor(DataType dtype, Shape shape) { Resize(dtype, shape); }

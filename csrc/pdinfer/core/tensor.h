@@ -31,6 +31,7 @@ class Buffer {
   void* data_ = nullptr;
   size_t size_ = 0;
   bool owned_ = true;
+  bool mapped_ = false;  // allocated with mmap (big buffers)
   std::shared_ptr<void> keep_alive_;
 };
 
