@@ -73,7 +73,7 @@ def arena_table(models):
             p.get_input_handle(k).copy_from_cpu(v)
         p.run()
         s = p.memory_stats()
-        rows.append((name, s["intermediate_bytes_no_reuse"], s["arena_bytes"], s["inplace_ops"],
+        rows.append((name, s["intermediate_bytes_no_reuse"], s["plan_arena_bytes"], s["inplace_ops"],
                      s["weights_bytes"]))
     return rows
 
@@ -97,10 +97,10 @@ def main():
         print(f"| {name} | {total / 2**20:.1f} | {arena / 2**20:.2f} | {total / max(arena, 1):.0f}x | "
               f"{inplace} | {weights / 2**20:.1f} |")
     print()
-    for name in args.models.split(","):
+    for name in filter(None, args.models.split(",")):
         kind = "rec" if "rec" in name else "bert"
         prog, params = model_files(name)
-        for rt in args.runtimes.split(","):
+        for rt in filter(None, args.runtimes.split(",")):
             env = dict(os.environ, OMP_NUM_THREADS="1", GLOG_minloglevel="2")
             out = subprocess.run([sys.executable, "-c", CHILD, rt, kind, prog, params, str(args.shapes)],
                                  capture_output=True, text=True, env=env, timeout=7200)
