@@ -4,6 +4,7 @@
 #include <cstring>
 #include <limits>
 #include <type_traits>
+#include <utility>
 #include <variant>
 
 #include "pdinfer/ops/op_utils.h"
@@ -108,21 +109,11 @@ void ConvertLoop(const S* s, D* d, int64_t n) {
   for (int64_t i = 0; i < n; ++i) d[i] = ConvertOne<D>(s[i]);
 }
 
-// Dispatch over the storage types, with float16/bfloat16 handled through float.
+// Dispatch over the element types a cast reads or writes directly (float16/bfloat16
+// are converted through float by the callers).
 template <typename Fn>
 void DispatchStorage(DataType t, Fn&& fn) {
-  switch (t) {
-    case DataType::kFloat32: fn(float{}); break;
-    case DataType::kFloat64: fn(double{}); break;
-    case DataType::kInt32: fn(int32_t{}); break;
-    case DataType::kInt64: fn(int64_t{}); break;
-    case DataType::kInt16: fn(int16_t{}); break;
-    case DataType::kInt8: fn(int8_t{}); break;
-    case DataType::kUInt8: fn(uint8_t{}); break;
-    case DataType::kBool: fn(bool{}); break;
-    default:
-      ThrowError(ErrorCode::kUnsupported, "cast: unsupported dtype ", DataTypeName(t));
-  }
+  DispatchNumeric(t, "cast", std::forward<Fn>(fn));
 }
 
 bool IsHalfLike(DataType t) { return t == DataType::kFloat16 || t == DataType::kBFloat16; }
