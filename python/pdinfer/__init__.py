@@ -22,6 +22,8 @@ from .inference import (
     PredictorPool,
     Tensor,
     create_predictor,
+    default_passes,
+    registered_passes,
     get_num_bytes_of_data_type,
     get_trt_compile_version,
     get_trt_runtime_version,
@@ -47,6 +49,7 @@ __all__ = [
     "Config", "DataType", "PlaceType", "PrecisionType", "Predictor", "PredictorPool",
     "Tensor", "create_predictor", "get_version", "get_num_bytes_of_data_type",
     "get_trt_compile_version", "get_trt_runtime_version", "supported_ops", "allocation_count", "inference",
+    "default_passes", "registered_passes",
     "PdinferError", "InvalidModelError", "InvalidArgumentError", "UnsupportedError",
     "NotFoundError", "OutOfMemoryError", "InternalError", "__version__",
 ]

@@ -116,26 +116,45 @@ def get_trt_runtime_version():
 
 
 class PaddlePassBuilder:
-    """The pass list of a Config. pdinfer's optimizer runs its own passes; names
-    deleted here are recorded and honoured by passes of the same name."""
+    """The optimizer's pass list for a Config (Paddle's ``PassStrategy``).
+
+    ``all_passes()`` lists the passes the predictor will run, in order: the default CPU
+    list (``pdinfer.default_passes()``) unless ``set_passes``/``append_pass``/
+    ``insert_pass`` replaced it, minus the names given to ``delete_pass``. Paddle's pass
+    names are accepted, including the older ``*_mkldnn_*`` and ``*_onednn_*`` spellings
+    of the passes pdinfer implements under a shared name."""
 
     def __init__(self, config: "Config"):
         self._config = config
+
+    def _base(self) -> List[str]:
+        if self._config._passes is None:
+            return list(_core.default_passes("cpu"))
+        return list(self._config._passes)
 
     def delete_pass(self, name: str) -> None:
         self._config.delete_pass(name)
 
     def all_passes(self) -> List[str]:
-        return [p for p in self._config._passes if p not in self._config._deleted_passes]
+        deleted = {_core.canonical_pass_name(d) for d in self._config._deleted_passes}
+        deleted |= set(self._config._deleted_passes)
+        return [p for p in self._base() if p not in deleted and _core.canonical_pass_name(p) not in deleted]
 
     def set_passes(self, passes: Sequence[str]) -> None:
-        self._config._passes = list(passes)
+        self._config._passes = [str(p) for p in passes]
 
     def append_pass(self, name: str) -> None:
-        self._config._passes.append(name)
+        base = self._base()
+        base.append(str(name))
+        self._config._passes = base
 
     def insert_pass(self, idx: int, name: str) -> None:
-        self._config._passes.insert(idx, name)
+        base = self._base()
+        base.insert(int(idx), str(name))
+        self._config._passes = base
+
+    def clear_passes(self) -> None:
+        self._config._passes = []
 
     def turn_on_debug(self) -> None:
         self._config._ir_debug = True
@@ -145,6 +164,16 @@ class PaddlePassBuilder:
 
     def analysis_passes(self) -> List[str]:
         return []
+
+
+def default_passes(device: str = "cpu") -> List[str]:
+    """The optimizer's default pass order for ``device`` ("cpu" or "gpu")."""
+    return list(_core.default_passes(device))
+
+
+def registered_passes() -> List[str]:
+    """Every pass this build implements."""
+    return list(_core.registered_passes())
 
 
 class Config:
@@ -169,7 +198,8 @@ class Config:
         self._memory_optim = True  # pdinfer plans memory by default (see enable_memory_optim)
         self._plan_cache_capacity = 16
         self._deleted_passes: List[str] = []
-        self._passes: List[str] = []
+        self._passes: Optional[List[str]] = None  # None: the default list
+        self._ir_debug_dir = ""
         self._glog_info = True
         self._feed_fetch_ops = False
         self._specify_input_names = True
@@ -257,6 +287,7 @@ class Config:
 
     def disable_mkldnn(self) -> None:
         self._use_mkldnn = False
+        self._bf16 = False
 
     def mkldnn_enabled(self) -> bool:
         return self._use_mkldnn
@@ -265,7 +296,13 @@ class Config:
         self._mkldnn_cache_capacity = int(capacity)
 
     def enable_mkldnn_bfloat16(self) -> None:
-        raise UnsupportedError("bfloat16 execution is not available in this build of pdinfer")
+        """Run convolutions and matrix products in bfloat16 (fp32 accumulation) where the
+        CPU supports it (AVX512-BF16 / AMX); other CPUs keep fp32."""
+        self._use_mkldnn = True
+        self._bf16 = True
+
+    def mkldnn_bfloat16_enabled(self) -> bool:
+        return self._bf16
 
     def enable_mkldnn_int8(self, *args, **kwargs) -> None:
         raise UnsupportedError("int8 execution is not available in this build of pdinfer")
@@ -331,6 +368,9 @@ class Config:
         return self._ir_optim
 
     def switch_ir_debug(self, x: bool = True, passes=None) -> None:
+        """Write the graph as Graphviz DOT before the first pass and after every pass
+        (``pdinfer_ir_<NN>_<pass>.dot``) into the optim cache dir (``set_optim_cache_dir``)
+        or else the current directory."""
         self._ir_debug = bool(x)
 
     def enable_memory_optim(self, x: bool = True) -> None:
@@ -413,6 +453,8 @@ class Config:
             ("use_gpu", "false"),
             ("ir_optim", str(self._ir_optim).lower()),
             ("memory_optim", str(self._memory_optim).lower()),
+            ("enable_mkldnn_bfloat16", str(self._bf16).lower()),
+            ("ir_debug", str(self._ir_debug).lower()),
             ("deleted_passes", ", ".join(self._deleted_passes)),
             ("runtime", f"pdinfer {_core.version()} (oneDNN {_core.dnnl_version()})"),
         ]
@@ -551,6 +593,12 @@ class Predictor:
                 memory_optim=config._memory_optim,
                 plan_cache_capacity=config._plan_cache_capacity,
                 deleted_passes=list(config._deleted_passes),
+                passes=None if config._passes is None else list(config._passes),
+                ir_debug=config._ir_debug,
+                ir_debug_dir=getattr(config, "_opt_cache_dir", "") or "",
+                use_onednn=config._use_mkldnn,
+                onednn_bf16=config._bf16,
+                onednn_cache_capacity=config._mkldnn_cache_capacity,
             )
             if config._prog_buffer is not None:
                 self._core = _core.Predictor(prog_buffer=config._prog_buffer,
@@ -563,6 +611,23 @@ class Predictor:
 
     def get_input_names(self) -> List[str]:
         return list(self._core.get_input_names())
+
+    def _pass_stats(self) -> List[Dict[str, object]]:
+        """What the optimizer did at load: one dict per pass run, in order, with
+        ``name``, ``fired`` (rewrites), ``nodes_before``, ``nodes_after`` and ``ms``."""
+        return list(self._core.pass_stats())
+
+    def _op_counts(self) -> Dict[str, int]:
+        """Op type -> number of nodes in the graph as it runs (after the passes)."""
+        return dict(self._core.op_counts())
+
+    def optimization_report(self) -> Dict[str, object]:
+        """Node counts as loaded and as run, plus the passes that fired."""
+        return {
+            "nodes_loaded": int(self._core.loaded_node_count()),
+            "nodes_optimized": int(self._core.node_count()),
+            "passes": self._pass_stats(),
+        }
 
     def get_output_names(self) -> List[str]:
         return list(self._core.get_output_names())

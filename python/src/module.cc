@@ -1,5 +1,6 @@
 // pdinfer._core: the thin binding over the C++ predictor. The paddle.inference-style
 // classes live in Python (pdinfer/inference.py) on top of this module.
+#include <map>
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
@@ -87,13 +88,20 @@ PYBIND11_MODULE(_core, m) {
   m.def("buffer_allocation_count", &pdinfer::BufferAllocationCount,
         "Number of tensor buffers allocated so far by this process (for tests).");
   m.def("dnnl_version", &pdinfer::DnnlVersion);
+  m.def("default_passes", [](const std::string& device) {
+    return device == "gpu" ? pdinfer::DefaultGpuPasses() : pdinfer::DefaultCpuPasses();
+  }, py::arg("device") = "cpu");
+  m.def("registered_passes", [] { return pdinfer::PassRegistry::Global().Names(); });
+  m.def("canonical_pass_name", &pdinfer::CanonicalPassName);
 
   py::class_<pdinfer::Predictor>(m, "Predictor")
       .def(py::init([](const std::string& model_dir, const std::string& prog_file,
                        const std::string& params_file, py::object prog_buffer,
                        py::object params_buffer, int num_threads, bool ir_optim,
                        bool memory_optim, size_t plan_cache_capacity,
-                       std::vector<std::string> deleted_passes) {
+                       std::vector<std::string> deleted_passes, py::object passes,
+                       bool ir_debug, const std::string& ir_debug_dir, bool use_onednn,
+                       bool onednn_bf16, int onednn_cache_capacity) {
              pdinfer::PredictorOptions o;
              o.model.model_dir = model_dir;
              o.model.prog_file = prog_file;
@@ -108,6 +116,15 @@ PYBIND11_MODULE(_core, m) {
              o.memory_optim = memory_optim;
              o.plan_cache_capacity = plan_cache_capacity;
              o.deleted_passes = std::move(deleted_passes);
+             if (!passes.is_none()) {
+               o.use_default_passes = false;
+               o.passes = passes.cast<std::vector<std::string>>();
+             }
+             o.ir_debug = ir_debug;
+             o.ir_debug_dir = ir_debug_dir;
+             o.use_onednn = use_onednn;
+             o.onednn_bf16 = onednn_bf16;
+             o.onednn_cache_capacity = onednn_cache_capacity;
              py::gil_scoped_release release;
              return std::make_unique<pdinfer::Predictor>(o);
            }),
@@ -115,7 +132,32 @@ PYBIND11_MODULE(_core, m) {
            py::arg("prog_buffer") = py::none(), py::arg("params_buffer") = py::none(),
            py::arg("num_threads") = 1, py::arg("ir_optim") = true,
            py::arg("memory_optim") = true, py::arg("plan_cache_capacity") = 16,
-           py::arg("deleted_passes") = std::vector<std::string>{})
+           py::arg("deleted_passes") = std::vector<std::string>{},
+           py::arg("passes") = py::none(), py::arg("ir_debug") = false,
+           py::arg("ir_debug_dir") = "", py::arg("use_onednn") = true,
+           py::arg("onednn_bf16") = false, py::arg("onednn_cache_capacity") = 0)
+      .def("pass_stats",
+           [](const pdinfer::Predictor& p) {
+             py::list out;
+             for (const auto& s : p.pass_stats()) {
+               py::dict d;
+               d["name"] = s.name;
+               d["fired"] = s.fired;
+               d["nodes_before"] = s.nodes_before;
+               d["nodes_after"] = s.nodes_after;
+               d["ms"] = s.ms;
+               out.append(d);
+             }
+             return out;
+           })
+      .def("op_counts",
+           [](const pdinfer::Predictor& p) {
+             std::map<std::string, int> counts;
+             for (const auto& n : p.graph().nodes()) ++counts[n.op];
+             return counts;
+           })
+      .def("node_count", [](const pdinfer::Predictor& p) { return p.graph().nodes().size(); })
+      .def("loaded_node_count", &pdinfer::Predictor::loaded_node_count)
       .def("get_input_names", &pdinfer::Predictor::input_names)
       .def("get_output_names", &pdinfer::Predictor::output_names)
       .def("input_meta",

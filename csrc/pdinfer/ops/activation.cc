@@ -8,6 +8,7 @@
 #include <type_traits>
 
 #include "pdinfer/ops/elementwise_kernel.h"
+#include "pdinfer/ops/fused_activation.h"
 #include "pdinfer/ops/op_utils.h"
 #include "pdinfer/ops/registry.h"
 
@@ -294,6 +295,57 @@ void RegisterUnary(const char* name, int64_t cost) {
   OpRegistry::Global().Register(OpDef{name, {"X"}, {"Out"}, InferSameAsInput,
                                       [cost](OpContext& ctx) { ComputeUnary<F, kTypes>(ctx, cost); }});
 }
+
+// ---- activations applied in place by fused ops (see fused_activation.h) ----------------
+
+template <typename F, typename T>
+void ApplyInPlace(const AttributeMap& a, T* data, int64_t n, ThreadPool* pool, int64_t cost) {
+  const F f(a);
+  auto fn = [&f](T v) { return f.template operator()<T>(v); };
+  if (pool) {
+    UnaryMap(*pool, data, data, n, cost, fn);
+  } else {
+    for (int64_t i = 0; i < n; ++i) data[i] = fn(data[i]);
+  }
+}
+
+template <typename T>
+void ApplyActivationOpT(const std::string& op, const AttributeMap& a, T* d, int64_t n,
+                        ThreadPool* pool) {
+  if (op == "relu") return ApplyInPlace<Relu>(a, d, n, pool, kCheap);
+  if (op == "relu6") return ApplyInPlace<Relu6>(a, d, n, pool, kCheap);
+  if (op == "leaky_relu") return ApplyInPlace<LeakyRelu>(a, d, n, pool, kCheap);
+  if (op == "elu") return ApplyInPlace<Elu>(a, d, n, pool, kTranscendental);
+  if (op == "hard_sigmoid") return ApplyInPlace<HardSigmoid>(a, d, n, pool, kCheap);
+  if (op == "hard_swish") return ApplyInPlace<HardSwish>(a, d, n, pool, kCheap);
+  if (op == "swish") return ApplyInPlace<Swish>(a, d, n, pool, kTranscendental);
+  if (op == "silu") return ApplyInPlace<Silu>(a, d, n, pool, kTranscendental);
+  if (op == "sigmoid") return ApplyInPlace<SigmoidF>(a, d, n, pool, kTranscendental);
+  if (op == "tanh") return ApplyInPlace<Tanh>(a, d, n, pool, kTranscendental);
+  if (op == "gelu") return ApplyInPlace<Gelu>(a, d, n, pool, kTranscendental);
+  if (op == "mish") return ApplyInPlace<Mish>(a, d, n, pool, kTranscendental);
+  if (op == "softplus") return ApplyInPlace<Softplus>(a, d, n, pool, kTranscendental);
+  if (op == "brelu") return ApplyInPlace<BRelu>(a, d, n, pool, kCheap);
+  if (op == "abs") return ApplyInPlace<Abs>(a, d, n, pool, kCheap);
+  if (op == "sqrt") return ApplyInPlace<Sqrt>(a, d, n, pool, kCheap);
+  if (op == "exp") return ApplyInPlace<Exp>(a, d, n, pool, kTranscendental);
+  if (op == "square") return ApplyInPlace<Square>(a, d, n, pool, kCheap);
+  ThrowError(ErrorCode::kInvalidArgument, "activation '", op, "' cannot be fused");
+}
+
+}  // namespace
+
+void ApplyActivationOp(const std::string& op, const AttributeMap& attrs, float* data, int64_t n,
+                       ThreadPool* pool) {
+  ApplyActivationOpT(op, attrs, data, n, pool);
+}
+
+void ApplyActivationOp(const std::string& op, const AttributeMap& attrs, double* data, int64_t n,
+                       ThreadPool* pool) {
+  ApplyActivationOpT(op, attrs, data, n, pool);
+}
+
+namespace {
 
 // ---- pow: x ^ factor (factor attr or FactorTensor) ----------------------------------
 

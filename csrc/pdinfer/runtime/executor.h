@@ -23,6 +23,9 @@ struct ExecutorOptions {
   bool memory_optim = true;
   // Arena plans kept per input-shape signature (least recently used evicted).
   size_t plan_cache_capacity = 16;
+  bool use_onednn = true;
+  bool onednn_bf16 = false;
+  int onednn_cache_capacity = 0;
 };
 
 struct MemoryStats {

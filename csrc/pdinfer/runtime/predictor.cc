@@ -25,6 +25,9 @@ ExecutorOptions MakeExecutorOptions(const PredictorOptions& o) {
   e.num_threads = o.num_threads;
   e.memory_optim = o.memory_optim;
   e.plan_cache_capacity = o.plan_cache_capacity;
+  e.use_onednn = o.use_onednn;
+  e.onednn_bf16 = o.onednn_bf16;
+  e.onednn_cache_capacity = o.onednn_cache_capacity;
   return e;
 }
 }  // namespace
@@ -35,6 +38,16 @@ Predictor::Predictor(const PredictorOptions& options) : options_(options) {
                   options.num_threads);
   LoadedModel model = LoadModel(options.model);
   InferGraphShapes(*model.graph);
+  loaded_nodes_ = static_cast<int>(model.graph->nodes().size());
+  std::vector<PassRunStats> stats;
+  if (options.ir_optim) {
+    PassOptions po;
+    po.num_threads = options.num_threads;
+    po.debug = options.ir_debug;
+    po.debug_dir = options.ir_debug_dir;
+    stats = RunPasses(*model.graph, SelectedPasses(options), po);
+  }
+  pass_stats_ = std::make_shared<const std::vector<PassRunStats>>(std::move(stats));
   graph_ = model.graph;
   format_ = model.format;
   for (ValueId v : graph_->inputs()) input_names_.push_back(graph_->value(v).name);
@@ -47,8 +60,24 @@ Predictor::Predictor(const Predictor& other)
       graph_(other.graph_),
       format_(other.format_),
       executor_(std::make_unique<Executor>(other.graph_, other.executor_->options())),
+      pass_stats_(other.pass_stats_),
+      loaded_nodes_(other.loaded_nodes_),
       input_names_(other.input_names_),
       output_names_(other.output_names_) {}
+
+std::vector<std::string> Predictor::SelectedPasses(const PredictorOptions& options) {
+  std::vector<std::string> out;
+  const std::vector<std::string>& base =
+      options.use_default_passes ? DefaultCpuPasses() : options.passes;
+  for (const std::string& p : base) {
+    std::string name = CanonicalPassName(p);
+    bool deleted = false;
+    for (const std::string& d : options.deleted_passes)
+      deleted = deleted || d == p || CanonicalPassName(d) == name;
+    if (!deleted) out.push_back(name);
+  }
+  return out;
+}
 
 std::unique_ptr<Predictor> Predictor::Clone() const {
   return std::unique_ptr<Predictor>(new Predictor(*this));

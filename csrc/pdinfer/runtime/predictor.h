@@ -9,6 +9,7 @@
 
 #include "pdinfer/frontend/model_loader.h"
 #include "pdinfer/ops/registry.h"
+#include "pdinfer/passes/pass.h"
 #include "pdinfer/runtime/executor.h"
 
 namespace pdinfer {
@@ -21,6 +22,16 @@ struct PredictorOptions {
   bool memory_optim = true;
   size_t plan_cache_capacity = 16;
   std::vector<std::string> deleted_passes;
+  // Explicit pass list (PaddlePassBuilder.set_passes etc.); empty with
+  // use_default_passes = the device's default list.
+  bool use_default_passes = true;
+  std::vector<std::string> passes;
+  // switch_ir_debug: dump the graph before/after every pass into ir_debug_dir.
+  bool ir_debug = false;
+  std::string ir_debug_dir;
+  bool use_onednn = true;
+  bool onednn_bf16 = false;
+  int onednn_cache_capacity = 0;
 };
 
 class Predictor {
@@ -51,6 +62,12 @@ class Predictor {
 
   const Graph& graph() const { return *graph_; }
   const std::string& model_format() const { return format_; }
+  // What the optimizer did at load (empty with ir_optim off).
+  const std::vector<PassRunStats>& pass_stats() const { return *pass_stats_; }
+  // Nodes in the graph as loaded, before any pass.
+  int loaded_node_count() const { return loaded_nodes_; }
+  // The passes this predictor's options select, in order (defaults minus deleted ones).
+  static std::vector<std::string> SelectedPasses(const PredictorOptions& options);
   const PredictorOptions& options() const { return options_; }
   int num_threads() const { return executor_->num_threads(); }
   size_t WorkspaceBytes() const { return executor_->WorkspaceBytes(); }
@@ -66,6 +83,8 @@ class Predictor {
   std::shared_ptr<const Graph> graph_;
   std::string format_;
   std::unique_ptr<Executor> executor_;
+  std::shared_ptr<const std::vector<PassRunStats>> pass_stats_;
+  int loaded_nodes_ = 0;
   std::vector<std::string> input_names_;
   std::vector<std::string> output_names_;
   bool has_run_ = false;
