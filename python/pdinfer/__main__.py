@@ -3,6 +3,9 @@
   pdinfer run MODEL [--shape NAME=D0,D1,...] [--threads N] [--repeat N] [--seed S]
       Load a model (a directory, a .pdmodel file, or PROG PARAMS), feed seeded random
       inputs (dynamic dims need --shape), run, and print outputs and timings.
+  pdinfer bench MODEL [--threads N] [--batch B] [--shape NAME=1x3x224x224] [--runs R] [--json F]
+      Time a model on seeded random inputs: load time, median/p90/min latency, peak RSS
+      (see pdinfer/bench.py).
   pdinfer ops     list the Paddle ops this build runs
   pdinfer env     versions and library locations
 
@@ -180,6 +183,9 @@ def main(argv=None) -> int:
     run.add_argument("--repeat", type=int, default=1)
     run.add_argument("--seed", type=int, default=0)
     run.set_defaults(fn=cmd_run)
+    from .bench import add_bench_parser
+
+    add_bench_parser(sub)
     sub.add_parser("ops", help="list supported ops").set_defaults(fn=cmd_ops)
     sub.add_parser("env", help="print versions").set_defaults(fn=cmd_env)
     args = parser.parse_args(argv)
