@@ -5,7 +5,11 @@
 #include <cstring>
 #include <vector>
 
+#include "dnnl.h"
 #include "pdinfer/core/thread_pool.h"
+
+// oneDNN (GNU-OpenMP build) takes its thread count from the calling thread's OpenMP ICV.
+extern "C" void omp_set_num_threads(int);
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #include <immintrin.h>
@@ -317,6 +321,16 @@ void GemmImpl(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, T alp
 void Gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha,
           const float* a, int64_t lda, const float* b, int64_t ldb, float beta, float* c,
           int64_t ldc, ThreadPool* pool) {
+  // oneDNN's sgemm (row-major, same conventions) is faster than the micro-kernel below
+  // on every x86 ISA it has a JIT for; the in-tree kernel stays as the fallback. Its
+  // threads: the pool's count when one is given, else 1 (callers inside a ParallelFor
+  // pass no pool and must not fan out again).
+  if (m > 0 && n > 0 && k > 0 && std::getenv("PDINFER_NO_DNNL_GEMM") == nullptr) {
+    omp_set_num_threads(pool ? pool->num_threads() : 1);
+    if (dnnl_sgemm(trans_a ? 'T' : 'N', trans_b ? 'T' : 'N', m, n, k, alpha, a, lda, b, ldb,
+                   beta, c, ldc) == dnnl_success)
+      return;
+  }
   GemmImpl<float>(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, pool,
                   FloatKernel().fn);
 }
