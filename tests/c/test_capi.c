@@ -472,6 +472,7 @@ int main(int argc, char** argv) {
   char* par = (char*)read_file(params, &params_size);
   c = PD_ConfigCreate();
   PD_ConfigSetModelBuffer(c, prog, prog_size, par, params_size);
+  PD_ConfigSetCpuMathLibraryNumThreads(c, 2); /* as the file-loaded predictor */
   CHECK(PD_ConfigModelFromMemory(c) == TRUE, "from memory");
   free(prog);
   free(par); /* the config copied the bytes */

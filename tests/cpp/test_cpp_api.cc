@@ -327,6 +327,10 @@ int main(int argc, char** argv) {
   std::vector<char> prog = ReadFile(model), par = ReadFile(params);
   paddle_infer::Config mem_config;
   mem_config.SetModelBuffer(prog.data(), prog.size(), par.data(), par.size());
+  // the same optimizer settings as `config`, so the same graph runs
+  mem_config.SetCpuMathLibraryNumThreads(2);
+  mem_config.DeletePass("conv_bn_fuse_pass");
+  mem_config.DeletePass("fc_fuse_pass");
   prog.clear();
   par.clear();
   CHECK(mem_config.model_from_memory(), "model_from_memory");

@@ -290,6 +290,9 @@ func TestPaddleStyle(t *testing.T) {
 	mustOK(t, "read", err)
 	config2 := paddle.NewConfig()
 	config2.SetModelBuffer(string(prog), string(par))
+	// the same threads and passes as `config`, so the same graph runs
+	config2.SetCpuMathLibraryNumThreads(2)
+	config2.DeletePass("conv_bn_fuse_pass")
 	if !config2.ModelFromMemory() {
 		t.Error("ModelFromMemory")
 	}

@@ -204,8 +204,10 @@ def assert_same_as_python(model, got, label):
         g = got[name]
         assert g.dtype == want.dtype, f"{label} {name}: dtype {g.dtype}, Python API {want.dtype}"
         assert g.shape == want.shape, f"{label} {name}: shape {g.shape}, Python API {want.shape}"
-        if want.dtype.kind == "f":  # same runtime, maybe another thread count
-            np.testing.assert_allclose(g, want, rtol=1e-5, atol=1e-5, err_msg=f"{label} {name}")
+        if want.dtype.kind == "f":
+            # same runtime, but the programs use other thread counts and delete some passes
+            # (conv_bn_fuse_pass, fc_fuse_pass), so a slightly different graph runs
+            np.testing.assert_allclose(g, want, rtol=1e-4, atol=1e-4, err_msg=f"{label} {name}")
         else:
             np.testing.assert_array_equal(g, want, err_msg=f"{label} {name}")
         if model.paddle_outputs is not None:

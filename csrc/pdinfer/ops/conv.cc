@@ -102,13 +102,13 @@ void Im2ColNhwc(const Geom& g, const T* x, int64_t p0, int64_t p1, T* col) {
   }
 }
 
+}  // namespace
+
+namespace conv {
+
 template <typename T>
-void ComputeConv2dT(OpContext& ctx) {
-  const Geom g = conv::ParseConv2d(ctx);
-  const conv::Epilogue ep = conv::ParseEpilogue(ctx, g);
-  Tensor& out_t = ctx.Output("Output");
-  if (out_t.numel() == 0) return;
-  T* out = out_t.data<T>();
+void Conv2dForward(OpContext& ctx, const Geom& g, T* out) {
+  if (NumElements(g.OutputShape()) == 0) return;
   const T* x = ctx.Input("Input").data<T>();
   const T* w = ctx.Input("Filter").data<T>();
   ThreadPool& pool = ctx.pool();
@@ -125,7 +125,6 @@ void ComputeConv2dT(OpContext& ctx) {
 
   if (g.groups > 1 && g.groups == g.c_in) {
     conv::DepthwiseConv2d<T>(ctx, g, x, w, out);
-    conv::ApplyEpilogue<T>(ctx, ep, g, out);
     return;
   }
 
@@ -197,6 +196,23 @@ void ComputeConv2dT(OpContext& ctx) {
   } else {
     for (int64_t it = 0; it < items; ++it) run_item(it, &pool);
   }
+}
+
+template void Conv2dForward<float>(OpContext&, const Geom&, float*);
+template void Conv2dForward<double>(OpContext&, const Geom&, double*);
+
+}  // namespace conv
+
+namespace {
+
+template <typename T>
+void ComputeConv2dT(OpContext& ctx) {
+  const Geom g = conv::ParseConv2d(ctx);
+  const conv::Epilogue ep = conv::ParseEpilogue(ctx, g);
+  Tensor& out_t = ctx.Output("Output");
+  if (out_t.numel() == 0) return;
+  T* out = out_t.data<T>();
+  conv::Conv2dForward<T>(ctx, g, out);
   conv::ApplyEpilogue<T>(ctx, ep, g, out);
 }
 

@@ -85,14 +85,14 @@ void Col2ImNhwc(const Geom& g, const T* col, T* on, int64_t h0, int64_t h1) {
   }
 }
 
+}  // namespace
+
+namespace conv {
+
 template <typename T>
-void ComputeConv2dTransposeT(OpContext& ctx) {
-  const Geom g = conv::ParseConv2dTranspose(ctx);
-  const conv::Epilogue ep = conv::ParseEpilogue(ctx, g);
-  Tensor& out_t = ctx.Output("Output");
-  const int64_t total = out_t.numel();
+void Conv2dTransposeForward(OpContext& ctx, const Geom& g, T* out) {
+  const int64_t total = NumElements(g.OutputShape());
   if (total == 0) return;
-  T* out = out_t.data<T>();
   const T* x = ctx.Input("Input").data<T>();
   const T* w = ctx.Input("Filter").data<T>();
   ThreadPool& pool = ctx.pool();
@@ -107,10 +107,7 @@ void ComputeConv2dTransposeT(OpContext& ctx) {
       std::fill(out + b, out + e, T(0));
     });
   }
-  if (cig == 0 || hw == 0) {
-    conv::ApplyEpilogue<T>(ctx, ep, g, out);
-    return;
-  }
+  if (cig == 0 || hw == 0) return;
 
   // NHWC: filter reordered to (ci, i, j, co) so GEMM rows match the col2im layout.
   const T* w_rows = w;
@@ -174,6 +171,23 @@ void ComputeConv2dTransposeT(OpContext& ctx) {
   } else {
     for (int64_t it = 0; it < items; ++it) run_item(it, &pool);
   }
+}
+
+template void Conv2dTransposeForward<float>(OpContext&, const Geom&, float*);
+template void Conv2dTransposeForward<double>(OpContext&, const Geom&, double*);
+
+}  // namespace conv
+
+namespace {
+
+template <typename T>
+void ComputeConv2dTransposeT(OpContext& ctx) {
+  const Geom g = conv::ParseConv2dTranspose(ctx);
+  const conv::Epilogue ep = conv::ParseEpilogue(ctx, g);
+  Tensor& out_t = ctx.Output("Output");
+  if (out_t.numel() == 0) return;
+  T* out = out_t.data<T>();
+  conv::Conv2dTransposeForward<T>(ctx, g, out);
   conv::ApplyEpilogue<T>(ctx, ep, g, out);
 }
 

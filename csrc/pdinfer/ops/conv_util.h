@@ -66,6 +66,15 @@ Epilogue ParseEpilogue(const OpContext& ctx, const Geom& g);
 template <typename T>
 void ApplyEpilogue(OpContext& ctx, const Epilogue& ep, const Geom& g, T* out);
 
+// The raw convolution of a conv2d-like node (Input/Filter slots, conv2d attributes,
+// including fuse_relu_before_depthwise_conv) of geometry `g` into `out` (no epilogue);
+// picks the depthwise kernel when groups == c_in > 1. Runs on ctx.pool().
+template <typename T>
+void Conv2dForward(OpContext& ctx, const Geom& g, T* out);
+// Same for conv2d_transpose-like nodes (ParseConv2dTranspose geometry).
+template <typename T>
+void Conv2dTransposeForward(OpContext& ctx, const Geom& g, T* out);
+
 // Direct kernel for depthwise convolution (groups == c_in, any channel multiplier);
 // runs on ctx.pool(). `out` gets the raw convolution (no epilogue).
 template <typename T>

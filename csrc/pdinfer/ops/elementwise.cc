@@ -4,6 +4,7 @@
 #include <limits>
 #include <type_traits>
 
+#include "pdinfer/ops/elementwise.h"
 #include "pdinfer/ops/elementwise_kernel.h"
 #include "pdinfer/ops/op_utils.h"
 #include "pdinfer/ops/registry.h"
@@ -315,4 +316,26 @@ struct Registrations {
 Registrations registrations;
 
 }  // namespace
+
+// ---- entry points for wrapping ops (elementwise.h) ----------------------------------------
+
+namespace {
+template <typename Fn>
+void WithArithOp(const OpContext& ctx, const std::string& op, Fn&& fn) {
+  if (op == "add") fn(std::integral_constant<BinOp, BinOp::kAdd>());
+  else if (op == "sub") fn(std::integral_constant<BinOp, BinOp::kSub>());
+  else if (op == "mul") fn(std::integral_constant<BinOp, BinOp::kMul>());
+  else if (op == "div") fn(std::integral_constant<BinOp, BinOp::kDiv>());
+  else ThrowError(ErrorCode::kInternal, ctx.Where(), ": unknown element-wise op '", op, "'");
+}
+}  // namespace
+
+void InferElementwiseArith(OpContext& ctx, const std::string& op) {
+  WithArithOp(ctx, op, [&](auto k) { InferBinary<decltype(k)::value>(ctx); });
+}
+
+void ComputeElementwiseArith(OpContext& ctx, const std::string& op) {
+  WithArithOp(ctx, op, [&](auto k) { ComputeBinary<decltype(k)::value>(ctx); });
+}
+
 }  // namespace pdinfer

@@ -115,12 +115,29 @@ FusedActivation FusedActivation::FromAttrs(const AttributeMap& attrs, const std:
   FusedActivation f;
   f.name = attrs.GetString("fuse_activation", "");
   if (f.name == "identity") f.name.clear();
-  if (!f.name.empty() && !KnownName(f.name))
-    ThrowError(ErrorCode::kInvalidArgument, where, ": fuse_activation '", f.name,
-               "' is not supported");
   f.alpha = attrs.GetFloat("fuse_alpha", 0.0);
   f.beta = attrs.GetFloat("fuse_beta", 0.0);
   f.gamma = attrs.GetFloat("fuse_gamma", 0.0);
+  // Models saved after Paddle's own oneDNN passes carry fused ops with Paddle's
+  // conventions (no fuse_gamma): gelu_tanh/gelu_erf names, hard_swish and mish with
+  // their standard parameters, relu6's bound in fuse_beta.
+  if (f.name == "gelu_tanh" || f.name == "gelu_erf") {
+    f.alpha = f.name == "gelu_tanh" ? 1.0 : 0.0;
+    f.name = "gelu";
+  } else if (!attrs.Has("fuse_gamma")) {
+    if (f.name == "hard_swish") {
+      f.alpha = 6.0;
+      f.beta = 6.0;
+      f.gamma = 3.0;
+    } else if (f.name == "mish") {
+      f.alpha = 20.0;
+    } else if (f.name == "relu6" && f.alpha == 0.0) {
+      f.alpha = f.beta > 0 ? f.beta : 6.0;
+    }
+  }
+  if (!f.name.empty() && !KnownName(f.name))
+    ThrowError(ErrorCode::kInvalidArgument, where, ": fuse_activation '", f.name,
+               "' is not supported");
   return f;
 }
 

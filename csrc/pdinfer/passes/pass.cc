@@ -59,6 +59,7 @@ const std::vector<std::string>& DefaultCpuPasses() {
       "conv_transpose_eltwiseadd_bn_fuse_pass",
       "conv_bias_fuse_pass",
       "conv_transpose_bias_fuse_pass",
+      "conv_scale_fuse_pass",
       "conv_elementwise_add_fuse_pass",
       "conv_activation_fuse_pass",
       "multihead_matmul_fuse_pass",
@@ -103,6 +104,7 @@ std::string CanonicalPassName(const std::string& name) {
       {"identity_scale_op_clean_pass", "identity_op_clean_pass"},
       {"trt_skip_layernorm_fuse_pass", "skip_layernorm_fuse_pass"},
       {"remove_redundant_transpose_pass", "transpose_reshape_chain_pass"},
+      {"conv_affine_channel_fuse_pass", "conv_scale_fuse_pass"},
   };
   for (const auto& a : kAliases)
     if (n == a.first) return a.second;
