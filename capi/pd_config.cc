@@ -142,7 +142,8 @@ void PD_ConfigEnableUseGpu(PD_Config* pd_config, uint64_t mem_mb, int32_t device
   const char* fn = __func__;
   GuardVoid(fn, [&] {
     Cfg(pd_config).EnableUseGpu(mem_mb, device_id, Precision(precision));
-    Unsupported(fn, "CUDA");
+    // Stays on the CPU when the CUDA backend has no usable device (the reason was logged).
+    if (!Cfg(pd_config).use_gpu()) Unsupported(fn, "CUDA");
   });
 }
 PD_CFG_DO(PD_ConfigDisableGpu, DisableGpu())

@@ -233,7 +233,9 @@ func (config *Config) EnableORTOptimization() {
 
 // ---- GPU and other devices (not in this build) ---------------------------------------
 
-// EnableUseGpu: this build has no CUDA; the config stays on the CPU and Err() says so.
+// EnableUseGpu runs the predictor on CUDA device deviceId. Where no GPU is usable (no
+// CUDA backend in the build, no driver, no device) the config stays on the CPU and Err()
+// says so.
 func (config *Config) EnableUseGpu(memorySize uint64, deviceId int32) {
 	config.do(func(c *C.PD_Config) {
 		C.PD_ConfigEnableUseGpu(c, C.uint64_t(memorySize), C.int32_t(deviceId), C.PD_PRECISION_FLOAT32)

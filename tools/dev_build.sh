@@ -22,6 +22,8 @@ rm -f "$pkg"/libpdinfer*.so*
 cp -fP "$bdir"/libpdinfer.so* "$pkg/"
 # C API library and the SDK files (headers, pkg-config, CMake package) for C/C++/Go users.
 cp -fP "$bdir"/libpdinfer_c.so* "$pkg/" 2>/dev/null || true
+# The CUDA backend module, where nvcc was found (loaded only when a predictor uses the GPU).
+cp -f "$bdir"/libpdinfer_cuda.so "$pkg/" 2>/dev/null || true
 [ -d "$bdir/sdk" ] && cp -rf "$bdir/sdk/." "$pkg/"
 ln -sfn "$root/go" "$pkg/go"
 lib=$("$py" -c 'import importlib.metadata as m,os;d=m.distribution("onednn-cpu-gomp");print(next(os.path.realpath(d.locate_file(f)) for f in d.files if str(f).endswith("libdnnl.so.3")))')

@@ -25,7 +25,7 @@ from typing import Dict, List, Optional, Sequence, Union
 
 import numpy as np
 
-from . import _core
+from . import _core, _device_arrays
 from .errors import InvalidArgumentError, NotFoundError, UnsupportedError
 
 __all__ = [
@@ -98,7 +98,7 @@ def get_version() -> str:
     return (
         f"version: pdinfer {_core.version()}\n"
         f"oneDNN: {_core.dnnl_version()}\n"
-        "CUDA: not built\n"
+        f"CUDA: {'backend module built (loaded on use)' if _core.cuda_module_built() else 'not built'}\n"
         "TensorRT: not built"
     )
 
@@ -313,26 +313,49 @@ class Config:
     def disable_mkldnn_fc_passes(self) -> None:
         pass
 
-    # -- GPU and other devices (not in this build) -----------------------------------
+    # -- GPU (the CUDA backend module, loaded when a GPU predictor is created) ----------
+    _use_gpu = False
+    _gpu_device_id = 0
+    _gpu_memory_pool_mb = 0
+    _gpu_precision = PrecisionType.Float32
+
     def enable_use_gpu(self, memory_pool_init_size_mb: int = 100, device_id: int = 0,
                        precision_mode: PrecisionType = PrecisionType.Float32) -> None:
-        raise UnsupportedError(
-            "enable_use_gpu(): this build of pdinfer has no CUDA support; "
-            "use the CPU (remove the call or call disable_gpu())"
-        )
+        """Run on CUDA device ``device_id``. Raises :class:`pdinfer.UnsupportedError`
+        naming the reason (no CUDA backend in this build, no driver, no device) when no GPU
+        is usable, leaving the Config on the CPU. This is the first call that loads the CUDA
+        backend module; ``import pdinfer`` and CPU predictors never do."""
+        mb, dev = int(memory_pool_init_size_mb), int(device_id)
+        if mb < 0:
+            raise InvalidArgumentError(f"enable_use_gpu(): memory_pool_init_size_mb must be >= 0, got {mb}")
+        if dev < 0:
+            raise InvalidArgumentError(f"enable_use_gpu(): device_id must be >= 0, got {dev}")
+        precision = PrecisionType(int(precision_mode))
+        if precision not in (PrecisionType.Float32, PrecisionType.Half):
+            raise UnsupportedError(
+                f"enable_use_gpu(): precision {precision.name} is not supported on the GPU "
+                "(Float32 or Half)")
+        reason = _core.cuda_unavailable_reason() if _core.cuda_module_built() else (
+            "this build of pdinfer has no CUDA support (built without nvcc)")
+        if reason:
+            raise UnsupportedError(
+                f"enable_use_gpu(): {reason}; use the CPU (remove the call or call disable_gpu())")
+        self._use_gpu, self._gpu_device_id = True, dev
+        self._gpu_memory_pool_mb, self._gpu_precision = mb, precision
 
     def disable_gpu(self) -> None:
-        pass
+        self._use_gpu = False
 
     def use_gpu(self) -> bool:
-        return False
+        return self._use_gpu
 
     def gpu_device_id(self) -> int:
-        return -1
+        return self._gpu_device_id if self._use_gpu else -1
 
     def memory_pool_init_size_mb(self) -> int:
-        return 0
+        return self._gpu_memory_pool_mb if self._use_gpu else 0
 
+    # -- other devices (not in this build) ----------------------------------------------
     def enable_xpu(self, *args, **kwargs) -> None:
         raise UnsupportedError("enable_xpu(): XPU devices are not supported by pdinfer")
 
@@ -450,7 +473,7 @@ class Config:
             ("model_from_memory", str(self.model_from_memory()).lower()),
             ("cpu_math_thread", str(self._threads)),
             ("enable_mkldnn", str(self._use_mkldnn).lower()),
-            ("use_gpu", "false"),
+            ("use_gpu", str(self._use_gpu).lower()),
             ("ir_optim", str(self._ir_optim).lower()),
             ("memory_optim", str(self._memory_optim).lower()),
             ("enable_mkldnn_bfloat16", str(self._bf16).lower()),
@@ -510,6 +533,7 @@ class Tensor:
     def copy_from_cpu(self, data) -> None:
         if not self._is_input:
             raise InvalidArgumentError(f"copy_from_cpu(): '{self._name}' is an output handle")
+        self._device_source = None  # a CUDA array shared before is replaced
         if isinstance(data, (list, tuple)) and data and isinstance(data[0], str):
             raise UnsupportedError("copy_from_cpu(): string inputs are not supported")
         arr = np.asarray(data)
@@ -530,13 +554,38 @@ class Tensor:
         self._core.set_input(self._name, arr.dtype.name, shape, arr.reshape(-1) if arr.ndim == 0 else arr)
 
     def share_external_data(self, data) -> None:
-        """Accepts a NumPy array (copied: CPU inputs are cheap to copy once)."""
-        self.copy_from_cpu(data)
+        """A NumPy array is copied (CPU inputs are cheap to copy once). A CUDA array
+        (``__cuda_array_interface__`` or DLPack: CuPy, PyTorch, JAX, ...) is used in place
+        by a GPU predictor: as an input it is read without a copy, as an output the run
+        writes into it. It must stay alive and unchanged until ``run()`` returns."""
+        if not _device_arrays.is_device_array(data):
+            if not self._is_input:
+                raise InvalidArgumentError(
+                    f"share_external_data(): output '{self._name}' needs a CUDA array "
+                    "(a GPU predictor writes outputs into device memory)")
+            self.copy_from_cpu(data)
+            return
+        if not self._core.use_gpu():
+            raise UnsupportedError(
+                f"share_external_data(): '{self._name}' got a CUDA array but the predictor runs on "
+                "the CPU (use Config.enable_use_gpu(), or pass a NumPy array)")
+        ptr, dtype, shape, keep = _device_arrays.device_array_info(data)
+        if self._is_input:
+            self._core.share_input(self._name, dtype, shape, ptr)
+        else:
+            nbytes = int(np.prod(shape, dtype=np.int64)) * np.dtype(dtype).itemsize
+            self._core.bind_output_device(self._name, ptr, nbytes)
+        self._device_source = (ptr, dtype, shape, keep)
 
     def copy_to_cpu(self) -> np.ndarray:
         if self._is_input:
             if not self._core.input_set(self._name):
                 raise InvalidArgumentError(f"copy_to_cpu(): input '{self._name}' has not been set")
+            if getattr(self, "_device_source", None) is not None:  # a shared CUDA input
+                ptr, dtype, shape, _ = self._device_source
+                out = np.empty(shape, dtype=dtype)
+                _core.cuda_copy_to_host(ptr, out)
+                return out
             return self._core.input_array(self._name)
         return self._core.output_array(self._name)
 
@@ -599,6 +648,10 @@ class Predictor:
                 use_onednn=config._use_mkldnn,
                 onednn_bf16=config._bf16,
                 onednn_cache_capacity=config._mkldnn_cache_capacity,
+                use_gpu=config._use_gpu,
+                gpu_device_id=config._gpu_device_id,
+                gpu_memory_pool_mb=config._gpu_memory_pool_mb,
+                gpu_precision=int(config._gpu_precision),
             )
             if config._prog_buffer is not None:
                 self._core = _core.Predictor(prog_buffer=config._prog_buffer,

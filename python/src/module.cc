@@ -1,5 +1,6 @@
 // pdinfer._core: the thin binding over the C++ predictor. The paddle.inference-style
 // classes live in Python (pdinfer/inference.py) on top of this module.
+#include <algorithm>
 #include <map>
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
@@ -71,6 +72,28 @@ void TranslateError(const pdinfer::Error& e) {
   Py_XDECREF(msg);
 }
 
+// An output bound to a device buffer (GPU zero-copy output) holds a device pointer:
+// copy it down instead of reading it on the host.
+py::array OutputArray(const pdinfer::Predictor& p, const std::string& name) {
+  const pdinfer::Tensor& t = p.output(name);
+  pdinfer::DeviceExecutor* d = p.device_executor();
+  if (d) {
+    const auto& names = p.output_names();
+    auto it = std::find(names.begin(), names.end(), name);
+    void* bound = it == names.end() ? nullptr : d->BoundOutput(static_cast<size_t>(it - names.begin()));
+    if (bound) {
+      std::vector<py::ssize_t> shape(t.shape().begin(), t.shape().end());
+      py::array out(py::dtype(pdinfer::DataTypeName(t.dtype())), shape);
+      if (t.nbytes())
+        pdinfer::GetDeviceBackend("cuda").Copy(p.options().gpu_device_id, out.mutable_data(), bound,
+                                               t.nbytes(),
+                                               pdinfer::DeviceBackend::CopyKind::kDeviceToHost);
+      return out;
+    }
+  }
+  return ToNumpy(t);
+}
+
 }  // namespace
 
 PYBIND11_MODULE(_core, m) {
@@ -93,6 +116,24 @@ PYBIND11_MODULE(_core, m) {
   }, py::arg("device") = "cpu");
   m.def("registered_passes", [] { return pdinfer::PassRegistry::Global().Names(); });
   m.def("canonical_pass_name", &pdinfer::CanonicalPassName);
+  // ---- CUDA backend module (loaded on first use; see runtime/device_backend.h)
+  m.def("cuda_module_path", [] { return pdinfer::DeviceModulePath("cuda"); });
+  m.def("cuda_module_built", [] { return pdinfer::DeviceModuleBuilt("cuda"); });
+  m.def("cuda_module_loaded", [] { return pdinfer::DeviceModuleLoaded("cuda"); });
+  m.def("cuda_unavailable_reason", [] { return pdinfer::DeviceUnavailableReason("cuda"); });
+  m.def("cuda_is_device_pointer", [](uintptr_t ptr) {
+    return pdinfer::GetDeviceBackend("cuda").IsDevicePointer(reinterpret_cast<const void*>(ptr));
+  });
+  m.def("cuda_copy_to_host", [](uintptr_t src, py::array dst) {
+    // dst: a C-contiguous, writable NumPy array of the right size.
+    py::buffer_info info = dst.request(true);
+    pdinfer::DeviceBackend& b = pdinfer::GetDeviceBackend("cuda");
+    b.Copy(0, info.ptr, reinterpret_cast<const void*>(src),
+           static_cast<size_t>(info.size * info.itemsize),
+           pdinfer::DeviceBackend::CopyKind::kDeviceToHost);
+  });
+  m.def("cuda_version", [] { return pdinfer::GetDeviceBackend("cuda").version(); });
+  m.def("cuda_ops", [] { return pdinfer::GetDeviceBackend("cuda").Ops(); });
 
   py::class_<pdinfer::Predictor>(m, "Predictor")
       .def(py::init([](const std::string& model_dir, const std::string& prog_file,
@@ -101,7 +142,8 @@ PYBIND11_MODULE(_core, m) {
                        bool memory_optim, size_t plan_cache_capacity,
                        std::vector<std::string> deleted_passes, py::object passes,
                        bool ir_debug, const std::string& ir_debug_dir, bool use_onednn,
-                       bool onednn_bf16, int onednn_cache_capacity) {
+                       bool onednn_bf16, int onednn_cache_capacity, bool use_gpu,
+                       int gpu_device_id, size_t gpu_memory_pool_mb, int gpu_precision) {
              pdinfer::PredictorOptions o;
              o.model.model_dir = model_dir;
              o.model.prog_file = prog_file;
@@ -125,6 +167,10 @@ PYBIND11_MODULE(_core, m) {
              o.use_onednn = use_onednn;
              o.onednn_bf16 = onednn_bf16;
              o.onednn_cache_capacity = onednn_cache_capacity;
+             o.use_gpu = use_gpu;  // GPU options (Config.enable_use_gpu)
+             o.gpu_device_id = gpu_device_id;
+             o.gpu_memory_pool_mb = gpu_memory_pool_mb;
+             o.gpu_precision = gpu_precision;
              py::gil_scoped_release release;
              return std::make_unique<pdinfer::Predictor>(o);
            }),
@@ -135,7 +181,56 @@ PYBIND11_MODULE(_core, m) {
            py::arg("deleted_passes") = std::vector<std::string>{},
            py::arg("passes") = py::none(), py::arg("ir_debug") = false,
            py::arg("ir_debug_dir") = "", py::arg("use_onednn") = true,
-           py::arg("onednn_bf16") = false, py::arg("onednn_cache_capacity") = 0)
+           py::arg("onednn_bf16") = false, py::arg("onednn_cache_capacity") = 0,
+           py::arg("use_gpu") = false, py::arg("gpu_device_id") = 0,
+           py::arg("gpu_memory_pool_mb") = 0, py::arg("gpu_precision") = 0)
+      // ---- GPU (device_backend.h): zero-copy device I/O and device info
+      .def("use_gpu", [](const pdinfer::Predictor& p) { return p.device_executor() != nullptr; })
+      .def("device_describe",
+           [](const pdinfer::Predictor& p) {
+             return p.device_executor() ? p.device_executor()->Describe() : std::string("cpu");
+           })
+      .def("share_input",
+           [](pdinfer::Predictor& p, const std::string& name, const std::string& dtype,
+              std::vector<int64_t> shape, uintptr_t ptr) {
+             p.ShareInput(name, ParseDType(dtype), shape, reinterpret_cast<void*>(ptr));
+           })
+      .def("bind_output_device",
+           [](pdinfer::Predictor& p, const std::string& name, uintptr_t ptr, size_t capacity) {
+             pdinfer::DeviceExecutor* d = p.device_executor();
+             if (!d)
+               pdinfer::ThrowError(ErrorCode::kUnsupported, "output '", name,
+                                   "': device output buffers need a GPU predictor (enable_use_gpu())");
+             const auto& names = p.output_names();
+             auto it = std::find(names.begin(), names.end(), name);
+             if (it == names.end())
+               pdinfer::ThrowError(ErrorCode::kNotFound, "no output named '", name, "'");
+             d->BindOutput(static_cast<size_t>(it - names.begin()), reinterpret_cast<void*>(ptr),
+                           capacity);
+           })
+      .def("output_device_ptr",
+           [](const pdinfer::Predictor& p, const std::string& name) -> uintptr_t {
+             pdinfer::DeviceExecutor* d = p.device_executor();
+             if (!d) return 0;
+             const auto& names = p.output_names();
+             auto it = std::find(names.begin(), names.end(), name);
+             if (it == names.end()) return 0;
+             return reinterpret_cast<uintptr_t>(d->BoundOutput(static_cast<size_t>(it - names.begin())));
+           })
+      .def("device_memory_stats",
+           [](const pdinfer::Predictor& p) {
+             py::dict d;
+             if (!p.device_executor()) return d;
+             pdinfer::DeviceMemoryStats m = p.device_executor()->memory_stats();
+             d["arena_bytes"] = m.arena_bytes;
+             d["weights_bytes"] = m.weights_bytes;
+             d["cached_plans"] = m.cached_plans;
+             d["plans_built"] = m.plans_built;
+             d["graph_replays"] = m.graph_replays;
+             d["device_kernels"] = m.device_kernels;
+             d["host_fallbacks"] = m.host_fallbacks;
+             return d;
+           })
       .def("pass_stats",
            [](const pdinfer::Predictor& p) {
              py::list out;
@@ -196,8 +291,7 @@ PYBIND11_MODULE(_core, m) {
            [](const pdinfer::Predictor& p, const std::string& name) { return LoDToList(p.input(name).lod()); })
       .def("run", &pdinfer::Predictor::Run, py::call_guard<py::gil_scoped_release>())
       .def("has_run", &pdinfer::Predictor::has_run)
-      .def("output_array",
-           [](const pdinfer::Predictor& p, const std::string& name) { return ToNumpy(p.output(name)); })
+      .def("output_array", &OutputArray)
       .def("output_shape",
            [](const pdinfer::Predictor& p, const std::string& name) { return p.output(name).shape(); })
       .def("output_dtype",

@@ -111,6 +111,13 @@ struct AnalysisConfig::State {
   bool valid = true;
   std::string shape_range_info_path;
   void* exec_stream = nullptr;
+  // EnableUseGpu() where the CUDA backend module finds a usable device.
+  struct Gpu {
+    bool on = false;
+    int device = 0;
+    uint64_t pool_mb = 0;
+    int precision = 0;
+  } gpu;
   std::unique_ptr<PassStrategy> passes{new CpuPassStrategy};
 
   State() = default;
@@ -124,7 +131,7 @@ struct AnalysisConfig::State {
         profile(o.profile), glog_disabled(o.glog_disabled), feed_fetch_ops(o.feed_fetch_ops),
         specify_input_names(o.specify_input_names), valid(o.valid),
         shape_range_info_path(o.shape_range_info_path), exec_stream(o.exec_stream),
-        passes(new CpuPassStrategy) {
+        gpu(o.gpu), passes(new CpuPassStrategy) {
     static_cast<PaddlePassBuilder&>(*passes) = *o.passes;
   }
   void ClearModel() {
@@ -216,7 +223,7 @@ void AnalysisConfig::EnableSaveOptimModel(bool) {}
 void AnalysisConfig::UseOptimizedModel(bool) {}
 
 // ---- CPU ---------------------------------------------------------------------------
-void AnalysisConfig::DisableGpu() {}
+void AnalysisConfig::DisableGpu() { state_->gpu.on = false; }
 void AnalysisConfig::SetCpuMathLibraryNumThreads(int n) { state_->threads = n; }
 int AnalysisConfig::cpu_math_library_num_threads() const { return state_->threads; }
 void AnalysisConfig::EnableMKLDNN() { state_->mkldnn = true; }
@@ -259,12 +266,25 @@ bool AnalysisConfig::use_onnxruntime() const { return false; }
 void AnalysisConfig::EnableORTOptimization() {}
 
 // ---- devices -------------------------------------------------------------------------
-void AnalysisConfig::EnableUseGpu(uint64_t, int, Precision) {
-  Unavailable("EnableUseGpu()", "CUDA");
+// GPU: loads the CUDA backend module (runtime/device_backend.h) only here. Without a
+// usable device the call warns with the reason and the config stays on the CPU, as
+// Paddle's CPU builds do.
+void AnalysisConfig::EnableUseGpu(uint64_t memory_pool_init_size_mb, int device_id,
+                                  Precision precision) {
+  const std::string reason = pdinfer::DeviceUnavailableReason("cuda");
+  if (!reason.empty()) {
+    paddle_infer::detail::WarnOnce("EnableUseGpu()", "EnableUseGpu(): " + reason +
+                                                         "; running on the CPU");
+    return;
+  }
+  state_->gpu = State::Gpu{true, device_id, memory_pool_init_size_mb,
+                           static_cast<int>(precision)};
 }
-bool AnalysisConfig::use_gpu() const { return false; }
-int AnalysisConfig::gpu_device_id() const { return -1; }
-int AnalysisConfig::memory_pool_init_size_mb() const { return 0; }
+bool AnalysisConfig::use_gpu() const { return state_->gpu.on; }
+int AnalysisConfig::gpu_device_id() const { return state_->gpu.on ? state_->gpu.device : -1; }
+int AnalysisConfig::memory_pool_init_size_mb() const {
+  return state_->gpu.on ? static_cast<int>(state_->gpu.pool_mb) : 0;
+}
 float AnalysisConfig::fraction_of_gpu_memory_for_pool() const { return 0.f; }
 void AnalysisConfig::EnableCUDNN() { Unavailable("EnableCUDNN()", "cuDNN"); }
 bool AnalysisConfig::cudnn_enabled() const { return false; }
@@ -410,6 +430,10 @@ pdinfer::PredictorOptions ConfigAccess::Options(const Config& config) {
   o.ir_optim = s.ir_optim;
   o.memory_optim = s.memory_optim;
   o.deleted_passes = s.passes->DeletedPasses();
+  o.use_gpu = s.gpu.on;
+  o.gpu_device_id = s.gpu.device;
+  o.gpu_memory_pool_mb = static_cast<size_t>(s.gpu.pool_mb);
+  o.gpu_precision = s.gpu.precision;
   return o;
 }
 

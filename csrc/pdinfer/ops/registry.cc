@@ -156,3 +156,54 @@ void ValidateNodeSlots(const Graph& graph, const Node& node, const OpDef& def) {
 }
 
 }  // namespace pdinfer
+
+namespace pdinfer {
+
+void* KernelScratch::Get(size_t bytes, int slot) {
+  PDI_ENFORCE_INTERNAL(slot >= 0 && slot < kSlots, "kernel scratch slot ", slot, " out of range");
+  std::shared_ptr<Buffer>& b = buffers_[slot];
+  if (!b || b->size() < bytes) {
+    b.reset();  // free the old one first: peak memory is the new size, not the sum
+    b = std::make_shared<Buffer>(std::max<size_t>(bytes, 64));
+  }
+  return b->data();
+}
+
+size_t KernelScratch::bytes() const {
+  size_t total = 0;
+  for (const auto& b : buffers_)
+    if (b) total += b->size();
+  return total;
+}
+
+void KernelScratch::Release() {
+  for (auto& b : buffers_) b.reset();
+}
+
+KernelRegistry& KernelRegistry::Global() {
+  static KernelRegistry* registry = new KernelRegistry();
+  return *registry;
+}
+
+void KernelRegistry::Register(KernelDef def) {
+  defs_.push_back(std::make_unique<KernelDef>(std::move(def)));
+}
+
+std::vector<const KernelDef*> KernelRegistry::Find(const std::string& op,
+                                                   const std::string& backend) const {
+  std::vector<const KernelDef*> found;
+  for (const auto& d : defs_)
+    if (d->op == op && d->backend == backend) found.push_back(d.get());
+  return found;
+}
+
+std::vector<std::string> KernelRegistry::Ops(const std::string& backend) const {
+  std::vector<std::string> ops;
+  for (const auto& d : defs_)
+    if (d->backend == backend) ops.push_back(d->op);
+  std::sort(ops.begin(), ops.end());
+  ops.erase(std::unique(ops.begin(), ops.end()), ops.end());
+  return ops;
+}
+
+}  // namespace pdinfer

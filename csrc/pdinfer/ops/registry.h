@@ -10,6 +10,7 @@
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -127,3 +128,110 @@ void ValidateNodeSlots(const Graph& graph, const Node& node, const OpDef& def);
 // PDI_REGISTER_OP(OpDef{"relu", {"X"}, {"Out"}, InferSame, ComputeRelu});
 #define PDI_REGISTER_OP(...) \
   static ::pdinfer::OpRegistrar PDI_OP_CONCAT(pdi_op_registrar_, __COUNTER__)(__VA_ARGS__)
+
+// ---------------------------------------------------------------- backend kernels
+//
+// A backend (the oneDNN CPU backend in backends/cpu/) may register optimized kernels for
+// canonical ops with PDI_REGISTER_KERNEL. Shape inference stays the OpDef's `infer`;
+// a backend kernel only replaces `compute`. When the backend is enabled the executor
+// asks the op's KernelDefs of that backend whether they `accept` a node (static facts
+// only: attributes, declared dtypes, which inputs are constants) and creates one Kernel
+// per node and executor from the first that does; the reference compute runs otherwise
+// and whenever Prepare() declines the shapes of a particular run.
+namespace pdinfer {
+
+// Physical arrangement of a tensor's bytes when a backend keeps it in its own form
+// (e.g. oneDNN's channel-blocked nChw16c) between kernels of that backend. The Tensor
+// keeps its logical dtype and shape; only the bytes are arranged differently. A null
+// layout (LayoutPtr{}) always means plain row-major.
+class TensorLayout {
+ public:
+  virtual ~TensorLayout() = default;
+  // Storage bytes the layout needs (more than numel * element size when padded).
+  virtual size_t nbytes() const = 0;
+  virtual std::string ToString() const = 0;
+  // Writes `src` (stored in this layout) into `dst` as plain data; `dst` already has
+  // src's dtype and shape and its own storage.
+  virtual void ToPlain(const Tensor& src, Tensor& dst) const = 0;
+};
+using LayoutPtr = std::shared_ptr<const TensorLayout>;
+
+struct KernelOptions {
+  bool bf16 = false;       // low-precision compute where the backend and CPU support it
+  int cache_capacity = 0;  // per-kernel cache of per-shape primitives; 0 = backend default
+};
+
+// Grow-only scratch memory owned by one executor and shared by its kernels (they run
+// one at a time). `slot` separates buffers used at the same time within one call.
+class KernelScratch {
+ public:
+  static constexpr int kSlots = 6;
+  void* Get(size_t bytes, int slot);
+  size_t bytes() const;
+  void Release();
+
+ private:
+  std::shared_ptr<Buffer> buffers_[kSlots];
+};
+
+// What a kernel sees besides the OpContext: layouts of its inputs/outputs (parallel to
+// node.inputs / node.outputs) and the executor's scratch.
+struct KernelIO {
+  std::vector<std::vector<LayoutPtr>> in;
+  // Written by Prepare() where out_allowed; the executor allocates at least
+  // layout->nbytes() for such outputs.
+  std::vector<std::vector<LayoutPtr>> out;
+  // Fixed when the executor is built: the output may be given a non-plain layout (all
+  // of its readers accept one and it is not a graph output).
+  std::vector<std::vector<bool>> out_allowed;
+  KernelScratch* scratch = nullptr;
+};
+
+class Kernel {
+ public:
+  virtual ~Kernel() = default;
+  // Static capabilities, asked once when the executor is built: may this input slot
+  // arrive in a non-plain layout, may this output slot be produced in one.
+  virtual bool AcceptsLayout(const std::string& input_slot) const { return false; }
+  virtual bool ProducesLayout(const std::string& output_slot) const { return false; }
+  // Runs after `infer` (output dtypes/shapes known, storage not yet allocated) on every
+  // run: picks the primitive for the current shapes and input layouts and sets the
+  // output layouts. Returning false hands this run to the reference compute (the
+  // executor converts non-plain inputs to plain first).
+  virtual bool Prepare(OpContext& ctx, KernelIO& io) = 0;
+  // Outputs are allocated (at least io.out[..]->nbytes() bytes where a layout is set).
+  virtual void Run(OpContext& ctx, KernelIO& io) = 0;
+  // For diagnostics (PDINFER_VERBOSE): implementation picked by the last Prepare().
+  virtual std::string Describe() const { return ""; }
+  // Entries held by the kernel's per-shape cache (tests check it stays bounded).
+  virtual size_t CacheEntries() const { return 0; }
+};
+
+struct KernelDef {
+  std::string op;
+  std::string backend;  // "onednn"
+  std::function<bool(const Graph&, const Node&, const KernelOptions&)> accepts;
+  std::function<std::unique_ptr<Kernel>(const Graph&, const Node&, const KernelOptions&)> create;
+};
+
+class KernelRegistry {
+ public:
+  static KernelRegistry& Global();
+  void Register(KernelDef def);
+  // The kernels registered for (op, backend), in registration order.
+  std::vector<const KernelDef*> Find(const std::string& op, const std::string& backend) const;
+  std::vector<std::string> Ops(const std::string& backend) const;
+
+ private:
+  std::vector<std::unique_ptr<KernelDef>> defs_;
+};
+
+struct KernelRegistrar {
+  explicit KernelRegistrar(KernelDef def) { KernelRegistry::Global().Register(std::move(def)); }
+};
+
+}  // namespace pdinfer
+
+// PDI_REGISTER_KERNEL(KernelDef{"conv2d", "onednn", AcceptsConv, CreateConv});
+#define PDI_REGISTER_KERNEL(...) \
+  static ::pdinfer::KernelRegistrar PDI_OP_CONCAT(pdi_kernel_registrar_, __COUNTER__)(__VA_ARGS__)

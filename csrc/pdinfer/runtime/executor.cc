@@ -3,15 +3,24 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
+
+#include "pdinfer/backends/cpu/dnnl_backend.h"
 
 namespace pdinfer {
 
 namespace {
 
-bool VerboseEnabled() {
-  const char* v = std::getenv("PDINFER_VERBOSE");
+bool EnvFlag(const char* name) {
+  const char* v = std::getenv(name);
   return v && *v && std::string(v) != "0";
 }
+
+bool VerboseEnabled() { return EnvFlag("PDINFER_VERBOSE"); }
+
+constexpr const char* kBackend = "onednn";
 
 // Errors raised inside a kernel without naming the node get the node prefixed.
 [[noreturn]] void RethrowWithNode(const Error& e, const std::string& where) {
@@ -55,7 +64,9 @@ Executor::Executor(std::shared_ptr<const Graph> graph, const ExecutorOptions& op
       workspace_(graph_->num_values()),
       keep_(graph_->num_values(), false),
       def_step_(graph_->num_values(), -1),
-      last_step_(graph_->num_values(), -1) {
+      last_step_(graph_->num_values(), -1),
+      layouts_(graph_->num_values()),
+      layout_ok_(graph_->num_values(), false) {
   for (ValueId v : graph_->inputs()) keep_[static_cast<size_t>(v)] = true;
   for (ValueId v : graph_->outputs()) keep_[static_cast<size_t>(v)] = true;
   const auto& nodes = graph_->nodes();
@@ -79,6 +90,7 @@ Executor::Executor(std::shared_ptr<const Graph> graph, const ExecutorOptions& op
   }
   for (size_t v = 0; v < def_step_.size(); ++v)
     if (def_step_[v] >= 0) last_step_[v] = std::max(last_step_[v], def_step_[v]);
+  CreateKernels();
   for (size_t i = 0; i < nodes.size(); ++i) {
     const Node& node = nodes[i];
     if (!RunsInPlace(node.op)) continue;
@@ -87,6 +99,9 @@ Executor::Executor(std::shared_ptr<const Graph> graph, const ExecutorOptions& op
     if (x == kNoValue || out == kNoValue) continue;
     if (keep_[static_cast<size_t>(x)] || graph_->value(x).constant) continue;
     if (last_step_[static_cast<size_t>(x)] != static_cast<int>(i)) continue;
+    // A kernel that turns a non-plain input into a plain output converts it first: the
+    // two may not share storage.
+    if (layout_ok_[static_cast<size_t>(x)] && !layout_ok_[static_cast<size_t>(out)]) continue;
     inplace_candidates_.emplace_back(x, out);
   }
 }
@@ -98,10 +113,100 @@ const Tensor* Executor::ValueData(ValueId id) const {
   return t.defined() ? &t : nullptr;
 }
 
+void Executor::CreateKernels() {
+  const size_t nv = graph_->num_values();
+  if (options_.use_onednn && !EnvFlag("PDINFER_DISABLE_ONEDNN")) {
+    KernelOptions kopts;
+    kopts.bf16 = options_.onednn_bf16;
+    kopts.cache_capacity = options_.onednn_cache_capacity;
+    // PDINFER_ONEDNN_SKIP=op1,op2: run those ops with the reference kernels (debugging).
+    const char* skip_env = std::getenv("PDINFER_ONEDNN_SKIP");
+    const std::string skip = skip_env ? StrCat(",", skip_env, ",") : "";
+    for (Step& step : steps_) {
+      if (!skip.empty() && skip.find("," + step.node->op + ",") != std::string::npos) continue;
+      for (const KernelDef* def : KernelRegistry::Global().Find(step.node->op, kBackend)) {
+        bool ok = false;
+        try {
+          ok = def->accepts(*graph_, *step.node, kopts);
+        } catch (const Error&) {
+          ok = false;  // an attribute the kernel cannot read: the reference decides
+        }
+        if (!ok) continue;
+        step.kernel = def->create(*graph_, *step.node, kopts);
+        if (step.kernel) break;
+      }
+      if (step.kernel) ++backend_kernels_;
+    }
+  }
+  // Which values may stay in a backend layout: see executor.h.
+  std::vector<int> producers(nv, 0);
+  std::vector<bool> readers_ok(nv, true);
+  std::vector<int> readers(nv, 0);
+  for (const Step& step : steps_) {
+    const Node& node = *step.node;
+    for (const Slot& s : node.outputs)
+      for (ValueId v : s.values)
+        if (v != kNoValue) ++producers[static_cast<size_t>(v)];
+    for (const Slot& s : node.inputs)
+      for (ValueId v : s.values) {
+        if (v == kNoValue) continue;
+        ++readers[static_cast<size_t>(v)];
+        if (!step.kernel || !step.kernel->AcceptsLayout(s.name))
+          readers_ok[static_cast<size_t>(v)] = false;
+      }
+  }
+  const bool allow = !EnvFlag("PDINFER_ONEDNN_PLAIN");
+  for (Step& step : steps_) {
+    const Node& node = *step.node;
+    step.io.in.clear();
+    for (const Slot& s : node.inputs) step.io.in.emplace_back(s.values.size());
+    step.io.out.clear();
+    step.io.out_allowed.clear();
+    for (const Slot& s : node.outputs) {
+      step.io.out.emplace_back(s.values.size());
+      std::vector<bool> allowed(s.values.size(), false);
+      for (size_t k = 0; k < s.values.size(); ++k) {
+        const ValueId v = s.values[k];
+        if (!allow || v == kNoValue || !step.kernel || !step.kernel->ProducesLayout(s.name))
+          continue;
+        const size_t vi = static_cast<size_t>(v);
+        if (keep_[vi] || graph_->value(v).constant || producers[vi] != 1 || readers[vi] == 0 ||
+            !readers_ok[vi])
+          continue;
+        allowed[k] = true;
+        layout_ok_[vi] = true;
+      }
+      step.io.out_allowed.push_back(std::move(allowed));
+    }
+    step.io.scratch = &scratch_;
+  }
+}
+
+void Executor::AllocateOutput(Tensor* t, size_t v, DataType dtype, const Shape& shape,
+                              size_t bytes, Mode mode) {
+  if (mode == Mode::kPlanned && current_plan_->offset[v] >= 0) {
+    if (bytes <= current_plan_->size[v]) {
+      t->SetExternal(dtype, shape, arena_, static_cast<size_t>(current_plan_->offset[v]));
+      return;
+    }
+    // A size the plan did not foresee (data-dependent shape): fall back to an own
+    // buffer for this run and plan again next time.
+    plan_stale_ = true;
+  }
+  const size_t logical = static_cast<size_t>(NumElements(shape)) * SizeOf(dtype);
+  if (bytes <= logical ||
+      (t->buffer() && t->buffer().use_count() == 1 && t->capacity() >= bytes)) {
+    t->Resize(dtype, shape);
+    return;
+  }
+  t->SetExternal(dtype, shape, std::make_shared<Buffer>(bytes), 0);
+}
+
 void Executor::RunStep(Step& step, size_t index, Mode mode, bool verbose) {
   const Node& node = *step.node;
   OpContext& ctx = *step.ctx;
   auto& ins = ctx.input_refs();
+  bool any_layout = false;
   for (size_t i = 0; i < node.inputs.size(); ++i) {
     const Slot& slot = node.inputs[i];
     for (size_t k = 0; k < slot.values.size(); ++k) {
@@ -109,6 +214,7 @@ void Executor::RunStep(Step& step, size_t index, Mode mode, bool verbose) {
       ValueId v = slot.values[k];
       if (v == kNoValue) {
         ref.tensor = nullptr;
+        step.io.in[i][k] = nullptr;
         continue;
       }
       const Tensor* t = ValueData(v);
@@ -117,6 +223,8 @@ void Executor::RunStep(Step& step, size_t index, Mode mode, bool verbose) {
       ref.tensor = t;
       ref.meta.dtype = t->dtype();
       ref.meta.shape = t->shape();
+      step.io.in[i][k] = graph_->value(v).constant ? nullptr : layouts_[static_cast<size_t>(v)];
+      if (step.io.in[i][k]) any_layout = true;
     }
   }
   auto& outs = ctx.output_refs();
@@ -127,12 +235,20 @@ void Executor::RunStep(Step& step, size_t index, Mode mode, bool verbose) {
       ValueId v = slot.values[k];
       ref.set = false;
       ref.tensor = v == kNoValue ? nullptr : &workspace_[static_cast<size_t>(v)];
+      step.io.out[i][k] = nullptr;
     }
   }
   ctx.set_runtime(true);
   auto t0 = std::chrono::steady_clock::now();
+  bool use_kernel = false;
+  std::vector<Tensor> plain_inputs;  // inputs converted to plain for a reference compute
   try {
     step.def->infer(ctx);
+    if (step.kernel) use_kernel = step.kernel->Prepare(ctx, step.io);
+    if (!use_kernel) {
+      for (auto& outs_i : step.io.out)
+        for (auto& l : outs_i) l = nullptr;
+    }
     auto& bound = ctx.output_refs();
     for (size_t i = 0; i < node.outputs.size(); ++i)
       for (size_t k = 0; k < node.outputs[i].values.size(); ++k) {
@@ -141,20 +257,38 @@ void Executor::RunStep(Step& step, size_t index, Mode mode, bool verbose) {
         PDI_ENFORCE_INTERNAL(ref.set, "shape inference did not set output '",
                              node.outputs[i].name, "'");
         size_t v = static_cast<size_t>(node.outputs[i].values[k]);
-        if (mode == Mode::kPlanned && current_plan_->offset[v] >= 0) {
-          size_t need = static_cast<size_t>(NumElements(ref.meta.shape)) * SizeOf(ref.meta.dtype);
-          if (need <= current_plan_->size[v]) {
-            ref.tensor->SetExternal(ref.meta.dtype, ref.meta.shape, arena_,
-                                    static_cast<size_t>(current_plan_->offset[v]));
-            continue;
-          }
-          // A size the plan did not foresee (data-dependent shape): fall back to an own
-          // buffer for this run and plan again next time.
-          plan_stale_ = true;
-        }
-        ref.tensor->Resize(ref.meta.dtype, ref.meta.shape);
+        size_t bytes = static_cast<size_t>(NumElements(ref.meta.shape)) * SizeOf(ref.meta.dtype);
+        const LayoutPtr& layout = step.io.out[i][k];
+        if (layout) bytes = std::max(bytes, layout->nbytes());
+        AllocateOutput(ref.tensor, v, ref.meta.dtype, ref.meta.shape, bytes, mode);
       }
-    step.def->compute(ctx);
+    if (use_kernel) {
+      step.kernel->Run(ctx, step.io);
+    } else {
+      if (any_layout) {
+        // Backend-layout inputs reaching the reference compute: hand it plain copies.
+        size_t count = 0;
+        for (auto& l : step.io.in)
+          for (auto& p : l)
+            if (p) ++count;
+        plain_inputs.reserve(count);
+        for (size_t i = 0; i < node.inputs.size(); ++i)
+          for (size_t k = 0; k < node.inputs[i].values.size(); ++k) {
+            const LayoutPtr& l = step.io.in[i][k];
+            if (!l) continue;
+            const Tensor& src = *ins[i][k].tensor;
+            plain_inputs.emplace_back(src.dtype(), src.shape());
+            l->ToPlain(src, plain_inputs.back());
+            ins[i][k].tensor = &plain_inputs.back();
+          }
+      }
+      step.def->compute(ctx);
+    }
+    for (size_t i = 0; i < node.outputs.size(); ++i)
+      for (size_t k = 0; k < node.outputs[i].values.size(); ++k) {
+        ValueId v = node.outputs[i].values[k];
+        if (v != kNoValue) layouts_[static_cast<size_t>(v)] = step.io.out[i][k];
+      }
     if (mode == Mode::kRecord) ReleaseDeadAfterRecording(node, index);
   } catch (const Error& e) {
     RethrowWithNode(e, node.Describe(*graph_));
@@ -169,9 +303,15 @@ void Executor::RunStep(Step& step, size_t index, Mode mode, bool verbose) {
     std::string shapes;
     for (const Slot& s : node.outputs)
       for (ValueId v : s.values)
-        if (v != kNoValue) shapes += " " + ShapeToString(workspace_[static_cast<size_t>(v)].shape());
-    std::fprintf(stderr, "[pdinfer] %-24s ref  %8.3f ms  out%s\n", node.op.c_str(), ms,
-                 shapes.c_str());
+        if (v != kNoValue) {
+          shapes += " " + ShapeToString(workspace_[static_cast<size_t>(v)].shape());
+          const LayoutPtr& l = layouts_[static_cast<size_t>(v)];
+          if (l) shapes += ":" + l->ToString();
+        }
+    std::string impl = use_kernel ? step.kernel->Describe() : "";
+    std::fprintf(stderr, "[pdinfer] %-24s %-6s %8.3f ms  out%s%s%s\n", node.op.c_str(),
+                 use_kernel ? kBackend : "ref", ms, shapes.c_str(), impl.empty() ? "" : "  ",
+                 impl.c_str());
   }
 }
 
@@ -203,11 +343,19 @@ void Executor::ReleaseDeadAfterRecording(const Node& node, size_t index) {
   // the planning run's peak is the live set, not the sum of every intermediate.
   for (const Slot& s : node.outputs)
     for (ValueId v : s.values)
-      if (v != kNoValue) recorded_size_[static_cast<size_t>(v)] = workspace_[static_cast<size_t>(v)].nbytes();
+      if (v != kNoValue) {
+        const size_t vi = static_cast<size_t>(v);
+        size_t bytes = workspace_[vi].nbytes();
+        if (layouts_[vi]) bytes = std::max(bytes, layouts_[vi]->nbytes());
+        recorded_size_[vi] = bytes;
+      }
   auto release = [&](ValueId v) {
     size_t i = static_cast<size_t>(v);
     if (v == kNoValue || keep_[i] || def_step_[i] < 0) return;
-    if (last_step_[i] == static_cast<int>(index)) workspace_[i] = Tensor();
+    if (last_step_[i] == static_cast<int>(index)) {
+      workspace_[i] = Tensor();
+      layouts_[i] = nullptr;
+    }
   };
   for (const Slot& s : node.inputs)
     for (ValueId v : s.values) release(v);
@@ -231,6 +379,8 @@ std::shared_ptr<MemoryPlan> Executor::BuildPlan() const {
 
 void Executor::Run() {
   bool verbose = VerboseEnabled();
+  // oneDNN threads through OpenMP, whose thread count is per calling thread.
+  if (backend_kernels_ > 0) onednn::PrepareCallingThread(pool_->num_threads());
   for (ValueId v : graph_->inputs())
     PDI_ENFORCE_ARG(workspace_[static_cast<size_t>(v)].defined() &&
                         workspace_[static_cast<size_t>(v)].has_data(),
@@ -255,6 +405,12 @@ void Executor::Run() {
     current_plan_ = plan;
     for (size_t v = 0; v < workspace_.size(); ++v)
       if (plan->offset[v] >= 0) workspace_[v] = Tensor();
+#if defined(__GLIBC__)
+    // A planning run frees many differently sized buffers (and, with backend kernels,
+    // compiles new primitives); hand the freed heap back to the system so the process
+    // size follows live memory across many input shapes. Only on new shapes: cheap.
+    malloc_trim(0);
+#endif
     return;
   }
   current_plan_ = plan;
@@ -308,6 +464,10 @@ MemoryStats Executor::memory_stats() const {
     if (t.buffer() && t.buffer() != arena_) s.own_buffer_bytes += t.buffer()->size();
   s.cached_plans = plans_.size();
   s.plans_built = plans_built_;
+  s.backend_kernels = backend_kernels_;
+  for (const Step& step : steps_)
+    if (step.kernel) s.kernel_cache_entries += step.kernel->CacheEntries();
+  s.kernel_scratch_bytes = scratch_.bytes();
   return s;
 }
 
@@ -320,15 +480,22 @@ size_t Executor::ReleaseIntermediates() {
     if (keep_[i] || !workspace_[i].buffer()) continue;
     if (workspace_[i].buffer() != old_arena) released += workspace_[i].buffer()->size();
     workspace_[i] = Tensor();
+    layouts_[i] = nullptr;
   }
+  released += scratch_.bytes();
+  scratch_.Release();
   return released;
 }
 
 size_t Executor::WorkspaceBytes() const {
-  size_t total = 0;
+  size_t total = scratch_.bytes();
   for (const Tensor& t : workspace_)
     if (t.buffer()) total += t.buffer()->size();
   return total;
+}
+
+std::vector<std::string> BackendOps(const std::string& backend) {
+  return KernelRegistry::Global().Ops(backend);
 }
 
 void InferGraphShapes(Graph& graph) {

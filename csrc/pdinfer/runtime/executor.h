@@ -1,6 +1,16 @@
 // Runs a Graph: for every node, infer output shapes from the actual inputs, resize
-// the outputs, run the reference kernel. Owns the per-predictor workspace (one
-// tensor per value) so repeated runs with unchanged shapes reuse every buffer.
+// the outputs, run the node's kernel: a backend kernel (oneDNN, see ops/registry.h
+// "backend kernels") where one accepts the node, else the reference compute. Owns the
+// per-predictor workspace (one tensor per value) so repeated runs with unchanged shapes
+// reuse every buffer.
+//
+// Layouts: a value may be kept in a backend's own layout (e.g. oneDNN nChw16c) between
+// backend kernels. Which values may is decided once here: its producer's kernel can
+// produce one, every reader's kernel accepts one, and it is not a graph input or output.
+// The layout actually used is recorded per value on every run (null = plain), and its
+// storage size (padding included) is what the memory planner sees. Whenever an input in
+// a non-plain layout reaches a reference compute (a kernel declined a run), it is
+// converted to plain first.
 #pragma once
 
 #include <list>
@@ -23,8 +33,11 @@ struct ExecutorOptions {
   bool memory_optim = true;
   // Arena plans kept per input-shape signature (least recently used evicted).
   size_t plan_cache_capacity = 16;
+  // Run ops through oneDNN kernels where one is registered (Config.enable_mkldnn()).
   bool use_onednn = true;
+  // Config.enable_mkldnn_bfloat16(): conv/matmul in bf16 with fp32 accumulation.
   bool onednn_bf16 = false;
+  // oneDNN primitives kept per node (Config.set_mkldnn_cache_capacity; 0 = default).
   int onednn_cache_capacity = 0;
 };
 
@@ -36,6 +49,9 @@ struct MemoryStats {
   size_t cached_plans = 0;
   int inplace_ops = 0;             // ops of the current plan that run in place
   int64_t plans_built = 0;         // planning steps so far (one per new shape signature)
+  int backend_kernels = 0;         // nodes run by a backend (oneDNN) kernel
+  size_t kernel_cache_entries = 0; // per-shape primitives cached by those kernels
+  size_t kernel_scratch_bytes = 0; // scratch shared by the kernels (reorders, scratchpads)
 };
 
 class Executor {
@@ -62,6 +78,8 @@ class Executor {
     const Node* node;
     const OpDef* def;
     std::unique_ptr<OpContext> ctx;
+    std::unique_ptr<Kernel> kernel;  // null: reference compute
+    KernelIO io;
   };
   enum class Mode { kDynamic, kRecord, kPlanned };
   void RunStep(Step& step, size_t index, Mode mode, bool verbose);
@@ -70,6 +88,9 @@ class Executor {
   std::shared_ptr<MemoryPlan> BuildPlan() const;
   void ReleaseDeadAfterRecording(const Node& node, size_t index);
   void DropOtherPlans();
+  void CreateKernels();
+  void AllocateOutput(Tensor* t, size_t v, DataType dtype, const Shape& shape, size_t bytes,
+                      Mode mode);
 
   ExecutorOptions options_;
   std::shared_ptr<const Graph> graph_;
@@ -87,7 +108,14 @@ class Executor {
   bool plan_stale_ = false;
   std::shared_ptr<Buffer> arena_;
   int64_t plans_built_ = 0;
+  std::vector<LayoutPtr> layouts_;   // per value: layout of its current data (null = plain)
+  std::vector<bool> layout_ok_;      // per value: may be kept in a non-plain layout
+  KernelScratch scratch_;
+  int backend_kernels_ = 0;
 };
+
+// Names of the ops that have a kernel registered for `backend` ("onednn").
+std::vector<std::string> BackendOps(const std::string& backend);
 
 // Load-time shape/dtype inference over the whole graph with unknown dims. Fills
 // Value::dtype/shape where the model left them unknown. Errors on nodes whose input

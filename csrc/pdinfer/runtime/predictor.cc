@@ -25,7 +25,7 @@ ExecutorOptions MakeExecutorOptions(const PredictorOptions& o) {
   e.num_threads = o.num_threads;
   e.memory_optim = o.memory_optim;
   e.plan_cache_capacity = o.plan_cache_capacity;
-  e.use_onednn = o.use_onednn;
+  e.use_onednn = o.use_onednn && !o.use_gpu;  // GPU: the CPU executor only holds host I/O
   e.onednn_bf16 = o.onednn_bf16;
   e.onednn_cache_capacity = o.onednn_cache_capacity;
   return e;
@@ -53,6 +53,7 @@ Predictor::Predictor(const PredictorOptions& options) : options_(options) {
   for (ValueId v : graph_->inputs()) input_names_.push_back(graph_->value(v).name);
   for (ValueId v : graph_->outputs()) output_names_.push_back(graph_->value(v).name);
   executor_ = std::make_unique<Executor>(graph_, MakeExecutorOptions(options));
+  CreateDeviceExecutor();
 }
 
 Predictor::Predictor(const Predictor& other)
@@ -63,7 +64,9 @@ Predictor::Predictor(const Predictor& other)
       pass_stats_(other.pass_stats_),
       loaded_nodes_(other.loaded_nodes_),
       input_names_(other.input_names_),
-      output_names_(other.output_names_) {}
+      output_names_(other.output_names_) {
+  CreateDeviceExecutor();
+}
 
 std::vector<std::string> Predictor::SelectedPasses(const PredictorOptions& options) {
   std::vector<std::string> out;
@@ -157,6 +160,15 @@ void Predictor::ValidateInputs() const {
 
 void Predictor::Run() {
   ValidateInputs();
+  if (device_executor_) {  // GPU
+    has_run_ = false;
+    DeviceRunIO io;
+    for (ValueId v : graph_->inputs()) io.inputs.push_back(&executor_->value_tensor(v));
+    for (ValueId v : graph_->outputs()) io.outputs.push_back(&executor_->value_tensor(v));
+    device_executor_->Run(io);
+    has_run_ = true;
+    return;
+  }
   has_run_ = false;
   executor_->Run();
   has_run_ = true;
@@ -173,5 +185,42 @@ const Tensor& Predictor::output(const std::string& name) const {
 size_t Predictor::ClearIntermediateTensor() { return executor_->ReleaseIntermediates(); }
 
 size_t Predictor::TryShrinkMemory() { return executor_->ShrinkMemory(); }
+
+// ---- GPU -----------------------------------------------------------------------
+
+void Predictor::CreateDeviceExecutor() {
+  if (!options_.use_gpu) return;
+  DeviceBackend& backend = GetDeviceBackend("cuda");  // throws Unsupported with the reason
+  const int count = backend.DeviceCount();
+  PDI_CHECK(count > 0, ErrorCode::kUnsupported, "enable_use_gpu(): no CUDA device is visible");
+  PDI_ENFORCE_ARG(options_.gpu_device_id >= 0 && options_.gpu_device_id < count,
+                  "enable_use_gpu(): device_id ", options_.gpu_device_id, " is out of range: ",
+                  count, " CUDA device(s) visible");
+  PDI_CHECK(options_.gpu_precision == 0 || options_.gpu_precision == 2, ErrorCode::kUnsupported,
+            "enable_use_gpu(): precision ", options_.gpu_precision,
+            " is not supported on the GPU (Float32 = 0, Half = 2)");
+  DeviceExecutorOptions o;
+  o.device_id = options_.gpu_device_id;
+  o.memory_pool_mb = options_.gpu_memory_pool_mb;
+  o.precision = static_cast<DevicePrecision>(options_.gpu_precision);
+  o.memory_optim = options_.memory_optim;
+  o.plan_cache_capacity = options_.plan_cache_capacity;
+  device_executor_ = backend.CreateExecutor(graph_, o);
+}
+
+void Predictor::ShareInput(const std::string& name, DataType dtype, const Shape& shape,
+                           void* data) {
+  ValueId id = FindInput(name);
+  PDI_ENFORCE_ARG(SizeOf(dtype) > 0, "input '", name, "': unsupported dtype");
+  PDI_ENFORCE_ARG(static_cast<int>(shape.size()) <= kMaxRank, "input '", name, "': rank ",
+                  shape.size(), " exceeds ", kMaxRank);
+  const size_t bytes = static_cast<size_t>(NumElements(shape, "input '" + name + "'")) * SizeOf(dtype);
+  PDI_ENFORCE_ARG(data != nullptr || bytes == 0, "input '", name, "': data pointer is null");
+  if (!device_executor_ && data && bytes)
+    PDI_ENFORCE_ARG(!DeviceModuleLoaded("cuda") || !GetDeviceBackend("cuda").IsDevicePointer(data),
+                    "input '", name, "': device memory given to a CPU predictor (enable_use_gpu())");
+  executor_->value_tensor(id).SetExternal(dtype, shape,
+                                          std::make_shared<Buffer>(data, bytes, nullptr), 0);
+}
 
 }  // namespace pdinfer

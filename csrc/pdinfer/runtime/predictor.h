@@ -10,6 +10,7 @@
 #include "pdinfer/frontend/model_loader.h"
 #include "pdinfer/ops/registry.h"
 #include "pdinfer/passes/pass.h"
+#include "pdinfer/runtime/device_backend.h"
 #include "pdinfer/runtime/executor.h"
 
 namespace pdinfer {
@@ -32,6 +33,11 @@ struct PredictorOptions {
   bool use_onednn = true;
   bool onednn_bf16 = false;
   int onednn_cache_capacity = 0;
+  // ---- GPU (Config.enable_use_gpu): run on the CUDA backend module (device_backend.h).
+  bool use_gpu = false;
+  int gpu_device_id = 0;
+  size_t gpu_memory_pool_mb = 0;
+  int gpu_precision = 0;  // PrecisionType: 0 = fp32, 2 = fp16
 };
 
 class Predictor {
@@ -73,6 +79,13 @@ class Predictor {
   size_t WorkspaceBytes() const { return executor_->WorkspaceBytes(); }
   MemoryStats memory_stats() const { return executor_->memory_stats(); }
 
+  // ---- GPU: null unless options.use_gpu. The CPU executor then only holds the host
+  // input/output tensors; the device executor runs the graph.
+  DeviceExecutor* device_executor() const { return device_executor_.get(); }
+  // Binds input `name` to caller-owned memory without copying (host memory, or device
+  // memory for a GPU predictor); valid until the next SetInput/ShareInput of the input.
+  void ShareInput(const std::string& name, DataType dtype, const Shape& shape, void* data);
+
  private:
   Predictor(const Predictor& other);  // for Clone
   ValueId FindInput(const std::string& name) const;
@@ -88,6 +101,8 @@ class Predictor {
   std::vector<std::string> input_names_;
   std::vector<std::string> output_names_;
   bool has_run_ = false;
+  std::unique_ptr<DeviceExecutor> device_executor_;  // GPU predictors only
+  void CreateDeviceExecutor();
 };
 
 // Version string of the library ("0.1.0").
