@@ -318,6 +318,9 @@ PYBIND11_MODULE(_core, m) {
              d["cached_plans"] = m.cached_plans;
              d["plans_built"] = m.plans_built;
              d["inplace_ops"] = m.inplace_ops;
+             d["backend_kernels"] = m.backend_kernels;
+             d["kernel_cache_entries"] = m.kernel_cache_entries;
+             d["kernel_scratch_bytes"] = m.kernel_scratch_bytes;
              d["memory_optim"] = p.options().memory_optim;
              return d;
            })

@@ -307,7 +307,11 @@ def test_kernels_are_used(refs):
     _run(on, CASES[0].inputs)
     if _backend_kernels(on) is None:
         pytest.skip("memory_stats() does not report backend_kernels")
-    assert _backend_kernels(on) >= 8
+    # After fusion (add + relu ride on the second conv) every node of the chain is a
+    # oneDNN kernel.
+    nodes = sum(on._op_counts().values())
+    assert nodes >= 6
+    assert _backend_kernels(on) == nodes
     assert _backend_kernels(off) == 0
 
 
@@ -350,13 +354,14 @@ def test_blocked_layout_chain(refs, tmp_path):
 
 def test_dynamic_shapes_reuse_and_evict_cache(refs):
     """Shapes that change every run (and come back) give the reference's numbers, with a
-    primitive cache of 2 entries per kernel so entries are evicted and rebuilt."""
+    primitive cache of 2 entries per kernel so entries are evicted and rebuilt; an empty
+    batch is left to the reference kernels."""
     ref = refs["chain_3_17"]
     on = _predictor(ref.model_dir, True, capacity=2)
     off = _predictor(ref.model_dir, False)
     rng = np.random.RandomState(7)
     sizes = [(2, 19, 23), (1, 16, 16), (3, 9, 31), (2, 19, 23), (1, 40, 7), (1, 16, 16),
-             (2, 19, 23), (4, 12, 12), (1, 5, 6)]
+             (2, 19, 23), (4, 12, 12), (1, 5, 6), (0, 19, 23)]
     for n, h, w in sizes:
         x = rng.standard_normal((n, 3, h, w)).astype("float32")
         got, want = _run(on, {"x": x}), _run(off, {"x": x})
@@ -452,10 +457,12 @@ def _cpu_has_bf16():
     return "avx512_bf16" in flags or "amx_bf16" in flags
 
 
-# bf16 keeps 8 bits of mantissa: every conv/matmul input is rounded with relative error up
-# to 2^-9, and through tens of layers those errors add up to the few-percent level (2-13%
-# relative on the zoo on an AMX machine). Bound: max |bf16 - fp32| <= 0.15 * max |fp32|.
-BF16_REL_BOUND = 0.15
+# bf16 keeps 8 bits of mantissa: every conv/matmul input and weight is rounded with relative
+# error up to 2^-9 (accumulation and everything between the products stay fp32). Through
+# tens of layers those roundings add up to the few-percent level (runtimes that run whole
+# networks in bf16 measured 2-13% on these models). Bound: max |bf16 - fp32| <=
+# 0.2 * max |fp32| per output, a loose check that bf16 computes the same function.
+BF16_REL_BOUND = 0.2
 
 
 @pytest.mark.parametrize("name", ZOO)

@@ -1,21 +1,18 @@
-// A small fork-join pool for the reference kernels. The calling thread takes part in
-// every ParallelFor, so a pool of N threads has N-1 workers. One ParallelFor runs at a
-// time per pool; a predictor owns its pool, so concurrent predictors never share one.
+// Fork-join parallelism for the reference kernels. It runs on the OpenMP runtime that
+// oneDNN uses too, so reference kernels and oneDNN primitives share one set of worker
+// threads instead of two pools competing for the same cores. The calling thread takes
+// part in every ParallelFor. OpenMP keeps a separate team per calling thread, so
+// predictors running concurrently on different threads never share workers.
 #pragma once
 
-#include <condition_variable>
 #include <cstdint>
 #include <functional>
-#include <mutex>
-#include <thread>
-#include <vector>
 
 namespace pdinfer {
 
 class ThreadPool {
  public:
   explicit ThreadPool(int num_threads);
-  ~ThreadPool();
   ThreadPool(const ThreadPool&) = delete;
   ThreadPool& operator=(const ThreadPool&) = delete;
 
@@ -28,22 +25,7 @@ class ThreadPool {
                    const std::function<void(int64_t, int64_t)>& fn);
 
  private:
-  void WorkerLoop(int index);
-
   int num_threads_;
-  std::vector<std::thread> workers_;
-  std::mutex mu_;
-  std::condition_variable cv_work_;
-  std::condition_variable cv_done_;
-  const std::function<void(int64_t, int64_t)>* job_ = nullptr;
-  int64_t job_n_ = 0;
-  int job_chunks_ = 0;
-  int next_chunk_ = 0;
-  int chunks_done_ = 0;
-  uint64_t generation_ = 0;
-  bool stop_ = false;
-  std::exception_ptr error_;
-  std::mutex run_mu_;  // serializes ParallelFor calls on one pool
 };
 
 // Default thread count when the user sets none: 1, like Paddle Inference.

@@ -75,11 +75,21 @@ class Executor {
 
  private:
   struct Step {
-    const Node* node;
-    const OpDef* def;
+    const Node* node = nullptr;
+    const OpDef* def = nullptr;
     std::unique_ptr<OpContext> ctx;
     std::unique_ptr<Kernel> kernel;  // null: reference compute
     KernelIO io;
+    // Plain copies of non-plain inputs for a reference compute (kept: reused next run).
+    std::vector<Tensor> plain_inputs;
+    // Backend-kernel steps: what infer + Prepare concluded for the last input metas and
+    // layouts (their output shapes depend on nothing else), reused while those repeat.
+    bool prepared = false;
+    bool prepared_ok = false;
+    std::vector<TensorMeta> prepared_in;
+    std::vector<LayoutPtr> prepared_layouts;  // held: compared by identity
+    std::vector<TensorMeta> prepared_out;
+    std::vector<std::vector<LayoutPtr>> prepared_out_layouts;
   };
   enum class Mode { kDynamic, kRecord, kPlanned };
   void RunStep(Step& step, size_t index, Mode mode, bool verbose);
@@ -89,6 +99,8 @@ class Executor {
   void ReleaseDeadAfterRecording(const Node& node, size_t index);
   void DropOtherPlans();
   void CreateKernels();
+  bool SamePrepareInputs(const Step& step) const;
+  void RememberPrepare(Step& step, bool ok);
   void AllocateOutput(Tensor* t, size_t v, DataType dtype, const Shape& shape, size_t bytes,
                       Mode mode);
 

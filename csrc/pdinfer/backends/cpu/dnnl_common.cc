@@ -1,5 +1,6 @@
 #include "pdinfer/backends/cpu/dnnl_common.h"
 #include "pdinfer/backends/cpu/dnnl_backend.h"
+#include "pdinfer/ops/fused_activation.h"
 
 #include <omp.h>
 
@@ -158,6 +159,49 @@ memory InputAs(const void* data, const memory::desc& stored, const memory::desc&
   return dst;
 }
 
+namespace {
+bool SameStorage(const memory::desc& a, const memory::desc& b) {
+  return a == b || (IsPlain(a) && IsPlain(b) && a.get_dims() == b.get_dims() &&
+                    a.get_data_type() == b.get_data_type());
+}
+}  // namespace
+
+Conversion::Conversion(const memory::desc& stored, const memory::desc& want)
+    : needed_(!SameStorage(stored, want)), src_(stored), dst_(want) {
+  if (needed_)
+    prim_ = dnnl::reorder(dnnl::reorder::primitive_desc(Engine(), stored, Engine(), want));
+}
+
+memory& Conversion::Apply(const void* data, KernelScratch& scratch, int slot) {
+  if (!needed_) return dst_.At(data);
+  memory& d = dst_.At(scratch.Get(dst_.bytes(), slot));
+  prim_.execute(Stream(), src_.At(data), d);
+  return d;
+}
+
+void Exec(const dnnl::primitive& prim, const ExecArg* args, size_t count) {
+  dnnl_exec_arg_t c_args[16];
+  int n = 0;
+  for (size_t i = 0; i < count; ++i) {
+    const ExecArg& a = args[i];
+    if (!a.mem || !*a.mem) continue;
+    PDI_ENFORCE_INTERNAL(n < 16, "too many oneDNN arguments");
+    c_args[n++] = {a.arg, a.mem->get()};
+  }
+  dnnl::error::wrap_c_api(dnnl_primitive_execute(prim.get(), Stream().get(), n, c_args),
+                          "could not execute a primitive");
+}
+
+void ExecMany(const dnnl::primitive& prim, const std::vector<ExecArg>& args) {
+  std::vector<dnnl_exec_arg_t> c_args;
+  c_args.reserve(args.size());
+  for (const ExecArg& a : args)
+    if (a.mem && *a.mem) c_args.push_back({a.arg, a.mem->get()});
+  dnnl::error::wrap_c_api(dnnl_primitive_execute(prim.get(), Stream().get(),
+                                                 static_cast<int>(c_args.size()), c_args.data()),
+                          "could not execute a primitive");
+}
+
 memory Scratchpad(const dnnl::primitive_desc_base& pd, KernelScratch& scratch) {
   const memory::desc md = pd.scratchpad_desc();
   return memory(md, Engine(), scratch.Get(std::max<size_t>(md.get_size(), 64), kScratchpad));
@@ -187,9 +231,32 @@ bool HardSwishSpec(double threshold, double scale, double offset, EltwiseSpec* s
 std::optional<EltwiseSpec> FusedActivationSpec(const AttributeMap& attrs, bool legacy_conv,
                                                bool* ok) {
   std::string act = attrs.GetString("fuse_activation", "");
-  if (legacy_conv && act.empty() && attrs.GetBool("fuse_relu", false)) act = "relu";
+  if (!legacy_conv) return FusedOpActivation(attrs, act, ok);
+  if (act.empty() && attrs.GetBool("fuse_relu", false)) act = "relu";
   return ActivationSpec(act, attrs.GetFloat("fuse_alpha", 0.0), attrs.GetFloat("fuse_beta", 0.0),
-                        attrs.GetFloat("fuse_gamma", 0.0), legacy_conv, ok);
+                        attrs.GetFloat("fuse_gamma", 0.0), true, ok);
+}
+
+std::optional<EltwiseSpec> FusedOpActivation(const AttributeMap& attrs, std::string name,
+                                             bool* ok) {
+  // The reference kernels read it this way (ops/matmul_util.cc EpilogueActivation).
+  AttributeMap m;
+  if (name == "gelu_tanh" || name == "gelu_erf") {
+    m.Set("fuse_alpha", name == "gelu_tanh" ? 1.0 : 0.0);
+    name = "gelu";
+  } else {
+    for (const char* k : {"fuse_alpha", "fuse_beta", "fuse_gamma"})
+      if (attrs.Has(k)) m.Set(k, attrs.GetFloat(k, 0.0));
+  }
+  m.Set("fuse_activation", name);
+  FusedActivation f;
+  try {
+    f = FusedActivation::FromAttrs(m, "");
+  } catch (const Error&) {
+    *ok = false;
+    return std::nullopt;
+  }
+  return ActivationSpec(f.name, f.alpha, f.beta, f.gamma, false, ok);
 }
 
 std::optional<EltwiseSpec> ActivationSpec(const std::string& act, double a, double b, double c,
@@ -237,7 +304,7 @@ std::optional<EltwiseSpec> ActivationSpec(const std::string& act, double a, doub
     } else if (act == "silu") {
       s = {algorithm::eltwise_swish, 1.f, 0.f};
     } else if (act == "gelu") {
-      s = {a == 1.0 ? algorithm::eltwise_gelu_tanh : algorithm::eltwise_gelu_erf, 0.f, 0.f};
+      s = {a != 0.0 ? algorithm::eltwise_gelu_tanh : algorithm::eltwise_gelu_erf, 0.f, 0.f};
     } else if (act == "mish") {
       // The threshold only switches softplus to the identity where tanh() already
       // rounds to 1 in float32.
@@ -252,8 +319,6 @@ std::optional<EltwiseSpec> ActivationSpec(const std::string& act, double a, doub
       s = {algorithm::eltwise_abs, 0.f, 0.f};
     } else if (act == "sqrt") {
       s = {algorithm::eltwise_sqrt, 0.f, 0.f};
-    } else if (act == "exp") {
-      s = {algorithm::eltwise_exp, 0.f, 0.f};
     } else if (act == "square") {
       s = {algorithm::eltwise_square, 0.f, 0.f};
     } else {

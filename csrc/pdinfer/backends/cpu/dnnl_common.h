@@ -10,6 +10,7 @@
 //  - Primitives run with a user scratchpad taken from the executor's KernelScratch.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <initializer_list>
 #include <list>
@@ -93,6 +94,70 @@ memory InputAs(const void* data, const memory::desc& stored, const memory::desc&
 // Runs a reorder src -> dst (any descriptors of the same logical dims).
 void Reorder(const memory& src, const memory& dst);
 
+// A memory object made once with a cached primitive and pointed at new data on every
+// run: creating oneDNN memory objects allocates, re-pointing them does not.
+class Mem {
+ public:
+  Mem() = default;
+  explicit Mem(const memory::desc& md)
+      : m_(md, Engine(), nullptr), bytes_(std::max<size_t>(md.get_size(), 64)) {}
+  bool empty() const { return !m_; }
+  const memory::desc& desc() const { return md_cache(); }
+  // Storage the descriptor needs (at least 64 bytes, so scratch is never null).
+  size_t bytes() const { return bytes_; }
+  memory& At(const void* data) {
+    if (data != data_) {
+      m_.set_data_handle(const_cast<void*>(data));
+      data_ = data;
+    }
+    return m_;
+  }
+  memory& get() { return m_; }
+
+ private:
+  const memory::desc& md_cache() const {
+    if (!desc_ready_) {
+      desc_ = m_.get_desc();
+      desc_ready_ = true;
+    }
+    return desc_;
+  }
+  memory m_;
+  size_t bytes_ = 0;
+  const void* data_ = nullptr;
+  mutable memory::desc desc_;
+  mutable bool desc_ready_ = false;
+};
+
+// Data stored as `stored` handed to a primitive that wants `want`: a view when they
+// agree, else a cached reorder into scratch.
+class Conversion {
+ public:
+  Conversion() = default;
+  Conversion(const memory::desc& stored, const memory::desc& want);
+  bool needed() const { return needed_; }
+  // The data at `data` as `want` (converted into scratch `slot` if needed).
+  memory& Apply(const void* data, KernelScratch& scratch, int slot);
+
+ private:
+  bool needed_ = false;
+  Mem src_, dst_;
+  dnnl::reorder prim_;
+};
+
+// Executes `prim` on the calling thread's stream without building a std::unordered_map
+// of arguments (what dnnl::primitive::execute takes). Null memories are skipped.
+struct ExecArg {
+  int arg;
+  const memory* mem;
+};
+void Exec(const dnnl::primitive& prim, const ExecArg* args, size_t count);
+inline void Exec(const dnnl::primitive& prim, std::initializer_list<ExecArg> args) {
+  Exec(prim, args.begin(), args.size());
+}
+// Any number of arguments (concat's sources).
+void ExecMany(const dnnl::primitive& prim, const std::vector<ExecArg>& args);
+
 // Scratchpad memory for a primitive descriptor (user scratchpad mode).
 memory Scratchpad(const dnnl::primitive_desc_base& pd, KernelScratch& scratch);
 
@@ -113,6 +178,10 @@ struct EltwiseSpec {
 // the activation has no exact oneDNN equivalent.
 std::optional<EltwiseSpec> FusedActivationSpec(const AttributeMap& attrs, bool legacy_conv,
                                                bool* ok);
+// The activation of a fused op read as its reference kernel reads it: `name` (e.g. fc's
+// activation_type) with fuse_alpha / fuse_beta / fuse_gamma (FusedActivation::FromAttrs).
+std::optional<EltwiseSpec> FusedOpActivation(const AttributeMap& attrs, std::string name,
+                                             bool* ok);
 // Same from an activation name and its three parameters.
 std::optional<EltwiseSpec> ActivationSpec(const std::string& act, double alpha, double beta,
                                           double gamma, bool legacy_conv, bool* ok);

@@ -31,6 +31,10 @@ struct ConvEntry {
   std::shared_ptr<memory> weights;
   LayoutPtr out_layout;
   std::string impl;
+  // Made once (the key fixes the input and residual layouts), re-pointed every run.
+  Conversion in;
+  dnnl::reorder res_copy;  // ResidualData (as stored) -> dst, for the sum post-op
+  Mem res, dst, out, bias, pad;
 };
 
 bool IsTransposeOp(const std::string& op) {
@@ -70,6 +74,7 @@ class ConvKernel : public Kernel {
     if (NumElements(ctx.InputShape("Input")) == 0 || g.oh <= 0 || g.ow <= 0 || g.c_out <= 0 ||
         g.cin_g() <= 0)
       return false;
+
     const LayoutPtr in_layout = InputLayout(node_, io, "Input");
     const LayoutPtr res_layout = ep.has_residual ? InputLayout(node_, io, "ResidualData") : nullptr;
     const bool allowed = OutputAllowed(node_, io, "Output");
@@ -79,15 +84,40 @@ class ConvKernel : public Kernel {
     key += allowed ? "A" : "P";
     key += ep.has_bias ? "b" : "-";
     key += ep.has_residual ? "r" : "-";
+    AppendLayout(&key, res_layout);
     shapes_.Saw(ctx.InputShape("Input"));
     ConvEntry* e = cache_.Find(key);
-    if (!e) e = &cache_.Insert(key, Build(g, ep, allowed, shapes_.Dynamic()));
+    if (!e) {
+      // Channel-last activations first: every oneDNN primitive downstream (binary with
+      // per-channel operands, pooling, resampling) has fast code for them on every ISA,
+      // which is not true of the channel-blocked layouts `any` may pick.
+      ConvEntry b = Build(g, ep, allowed, shapes_.Dynamic(), true);
+      if (!b.ok && !nhwc_) b = Build(g, ep, allowed, shapes_.Dynamic(), false);
+      if (b.ok) {
+        try {
+          b.in = Conversion(in_layout ? static_cast<const DnnlLayout&>(*in_layout).desc() : b.in_md,
+                            b.src_md);
+          if (ep.has_residual) {
+            const memory::desc res_md =
+                res_layout ? static_cast<const DnnlLayout&>(*res_layout).desc() : b.plain_out_md;
+            b.res = Mem(res_md);
+            b.res_copy = dnnl::reorder(
+                dnnl::reorder::primitive_desc(Engine(), res_md, Engine(), b.dst_md));
+          }
+          b.dst = Mem(b.dst_md);
+          if (b.stage) b.out = Mem(b.out_md);
+          if (ep.has_bias) b.bias = Mem(memory::desc({g.c_out}, DT::f32, memory::format_tag::a));
+          b.pad = Mem(b.scratch_md);
+        } catch (const dnnl::error&) {
+          b = ConvEntry();
+        }
+      }
+      e = &cache_.Insert(key, std::move(b));
+    }
     if (!e->ok) return false;
     current_ = e;
     has_bias_ = ep.has_bias;
     has_residual_ = ep.has_residual;
-    in_layout_ = in_layout;
-    res_layout_ = res_layout;
     SetOutputLayout(node_, io, "Output", e->out_layout);
     return true;
   }
@@ -97,31 +127,21 @@ class ConvKernel : public Kernel {
     KernelScratch& scratch = *io.scratch;
     const Tensor& input = ctx.Input("Input");
     Tensor& output = ctx.Output("Output");
-    memory src = InputAs(input.raw_data(), in_layout_ ? StoredDesc(input, in_layout_) : e.in_md,
-                         e.src_md, scratch, kSrcSlot);
-    memory dst = e.stage ? memory(e.dst_md, Engine(), scratch.Get(e.dst_md.get_size(), kDstSlot))
-                         : Wrap(e.dst_md, output.raw_data());
-    if (has_residual_) {
-      const Tensor& res = ctx.Input("ResidualData");
-      Reorder(Wrap(res_layout_ ? StoredDesc(res, res_layout_) : e.plain_out_md, res.raw_data()),
-              dst);
-    }
-    std::unordered_map<int, memory> args{{DNNL_ARG_SRC, src},
-                                         {DNNL_ARG_WEIGHTS, *e.weights},
-                                         {DNNL_ARG_DST, dst}};
-    if (has_bias_) {
-      const Tensor& bias = ctx.Input("Bias");
-      args.emplace(DNNL_ARG_BIAS, Wrap(memory::desc({bias.numel()}, DT::f32, memory::format_tag::a),
-                                       bias.raw_data()));
-    }
-    args.emplace(DNNL_ARG_SCRATCHPAD,
-                 memory(e.scratch_md, Engine(),
-                        scratch.Get(std::max<size_t>(e.scratch_md.get_size(), 64), kScratchpad)));
-    e.prim.execute(Stream(), args);
-    if (e.stage) {
-      memory out = Wrap(e.out_md, output.raw_data());
-      e.to_out.execute(Stream(), dst, out);
-    }
+    const memory& src = e.in.Apply(input.raw_data(), scratch, kSrcSlot);
+    const memory& dst = e.dst.At(e.stage ? scratch.Get(e.dst.bytes(), kDstSlot)
+                                         : output.raw_data());
+    if (has_residual_)
+      Exec(e.res_copy, {{DNNL_ARG_FROM, &e.res.At(ctx.Input("ResidualData").raw_data())},
+                        {DNNL_ARG_TO, &dst}});
+    const memory* bias = has_bias_ ? &e.bias.At(ctx.Input("Bias").raw_data()) : nullptr;
+    const memory& pad =
+        e.pad.At(scratch.Get(e.pad.bytes(), kScratchpad));
+    Exec(e.prim, {{DNNL_ARG_SRC, &src},
+                  {DNNL_ARG_WEIGHTS, e.weights.get()},
+                  {DNNL_ARG_BIAS, bias},
+                  {DNNL_ARG_DST, &dst},
+                  {DNNL_ARG_SCRATCHPAD, &pad}});
+    if (e.stage) Exec(e.to_out, {{DNNL_ARG_FROM, &dst}, {DNNL_ARG_TO, &e.out.At(output.raw_data())}});
   }
 
   std::string Describe() const override { return current_ ? current_->impl : ""; }
@@ -129,7 +149,7 @@ class ConvKernel : public Kernel {
 
  private:
   ConvEntry Build(const conv::Geom& g, const conv::Epilogue& ep, bool allowed,
-                  bool avoid_brgemm) const {
+                  bool avoid_brgemm, bool channels_last) const {
     ConvEntry e;
     try {
       const DT act_dt = bf16_ ? DT::bf16 : DT::f32;
@@ -149,10 +169,11 @@ class ConvKernel : public Kernel {
         w_stored = G > 1 ? StridedDesc(w_dims, Dims{icg * ocg * taps, taps, ocg * taps, g.kw, 1})
                          : StridedDesc(w_dims, Dims{taps, g.c_out * taps, g.kw, 1});
       }
-      const memory::desc src_req = nhwc_ ? NhwcDesc(src_dims, act_dt)
-                                         : memory::desc(src_dims, act_dt, memory::format_tag::any);
-      const memory::desc dst_req = nhwc_ ? NhwcDesc(dst_dims, DT::f32)
-                                         : memory::desc(dst_dims, DT::f32, memory::format_tag::any);
+      const bool cl = nhwc_ || channels_last;
+      const memory::desc src_req = cl ? NhwcDesc(src_dims, act_dt)
+                                      : memory::desc(src_dims, act_dt, memory::format_tag::any);
+      const memory::desc dst_req = cl ? NhwcDesc(dst_dims, DT::f32)
+                                      : memory::desc(dst_dims, DT::f32, memory::format_tag::any);
       const memory::desc w_req(w_dims, act_dt, memory::format_tag::any);
       const memory::desc b_md({g.c_out}, DT::f32, memory::format_tag::a);
       const Dims strides{g.stride_h, g.stride_w};
@@ -236,7 +257,6 @@ class ConvKernel : public Kernel {
   ShapeCounter shapes_;
   ConvEntry* current_ = nullptr;
   bool has_bias_ = false, has_residual_ = false;
-  LayoutPtr in_layout_, res_layout_;
 };
 
 bool AcceptsConv(const Graph& g, const Node& n, const KernelOptions&) {
@@ -254,6 +274,10 @@ bool AcceptsConv(const Graph& g, const Node& n, const KernelOptions&) {
   const std::string fmt = n.attrs.GetString("data_format", "NCHW");
   if (!(fmt == "NCHW" || fmt == "NHWC" || fmt == "AnyLayout")) return false;
   if (n.attrs.GetBool("fuse_relu_before_depthwise_conv", false)) return false;
+  // Transposed convolutions with a handful of output channels per group (a segmentation
+  // head's 1-channel upsampling) pad the channels to a full vector block in oneDNN and
+  // run slower than the reference's direct col2im.
+  if (transpose && f->constant->dim(1) < 8) return false;
   bool ok = true;
   FusedActivationSpec(n.attrs, !IsFusedOp(n.op), &ok);
   return ok;

@@ -35,6 +35,7 @@ struct EltEntry {
   memory::desc in_md;
   LayoutPtr out_layout;
   std::string impl;
+  Mem src, dst;
 };
 
 // The eltwise parameters of a unary op node; false when there is no exact equivalent.
@@ -86,13 +87,14 @@ class EltwiseKernel : public Kernel {
 
   void Run(OpContext& ctx, KernelIO& io) override {
     EltEntry& e = *current_;
-    memory dst = Wrap(e.md, ctx.Output("Out").raw_data());
-    memory src = Wrap(e.in_md, ctx.Input("X").raw_data());
+    const memory& dst = e.dst.At(ctx.Output("Out").raw_data());
+    const memory& src = e.src.At(ctx.Input("X").raw_data());
     if (e.convert) {
-      e.to_plain.execute(Stream(), src, dst);
-      src = dst;
+      Exec(e.to_plain, {{DNNL_ARG_FROM, &src}, {DNNL_ARG_TO, &dst}});
+      Exec(e.prim, {{DNNL_ARG_SRC, &dst}, {DNNL_ARG_DST, &dst}});
+    } else {
+      Exec(e.prim, {{DNNL_ARG_SRC, &src}, {DNNL_ARG_DST, &dst}});
     }
-    e.prim.execute(Stream(), {{DNNL_ARG_SRC, src}, {DNNL_ARG_DST, dst}});
   }
   std::string Describe() const override { return current_ ? current_->impl : ""; }
   size_t CacheEntries() const override { return cache_.size(); }
@@ -115,6 +117,8 @@ class EltwiseKernel : public Kernel {
       b.prim = dnnl::eltwise_forward(pd);
       b.impl = pd.impl_info_str();
       b.out_layout = (layout && keep_layout) ? layout : nullptr;
+      b.src = Mem(b.in_md);
+      b.dst = Mem(b.md);
       b.ok = true;
     } catch (const dnnl::error&) {
       b = EltEntry();
@@ -161,6 +165,8 @@ struct BinEntry {
   LayoutPtr out_layout;
   memory::desc scratch_md;
   std::string impl;
+  Conversion in0, in1;
+  Mem dst, pad;
 };
 
 class BinaryKernel : public Kernel {
@@ -205,16 +211,12 @@ class BinaryKernel : public Kernel {
     const Tensor& a = ctx.Input(e.swap ? "Y" : "X");
     const Tensor& b = ctx.Input(e.swap ? "X" : "Y");
     KernelScratch& scratch = *io.scratch;
-    memory src0 = InputAs(a.raw_data(), e.src0_stored, e.src0_md, scratch, kSrcSlot);
-    memory src1 = InputAs(b.raw_data(), e.src1_stored, e.src1_md, scratch, kAuxSlot);
-    memory dst = Wrap(e.dst_md, ctx.Output("Out").raw_data());
-    e.prim.execute(Stream(), {{DNNL_ARG_SRC_0, src0},
-                              {DNNL_ARG_SRC_1, src1},
-                              {DNNL_ARG_DST, dst},
-                              {DNNL_ARG_SCRATCHPAD,
-                               memory(e.scratch_md, Engine(),
-                                      scratch.Get(std::max<size_t>(e.scratch_md.get_size(), 64),
-                                                  kScratchpad))}});
+    Exec(e.prim,
+         {{DNNL_ARG_SRC_0, &e.in0.Apply(a.raw_data(), scratch, kSrcSlot)},
+          {DNNL_ARG_SRC_1, &e.in1.Apply(b.raw_data(), scratch, kAuxSlot)},
+          {DNNL_ARG_DST, &e.dst.At(ctx.Output("Out").raw_data())},
+          {DNNL_ARG_SCRATCHPAD,
+           &e.pad.At(scratch.Get(e.pad.bytes(), kScratchpad))}});
   }
   std::string Describe() const override { return current_ ? current_->impl : ""; }
   size_t CacheEntries() const override { return cache_.size(); }
@@ -262,6 +264,10 @@ class BinaryKernel : public Kernel {
       e.scratch_md = pd.scratchpad_desc();
       e.impl = pd.impl_info_str();
       e.out_layout = keep ? l0 : nullptr;
+      e.in0 = Conversion(e.src0_stored, e.src0_md);
+      e.in1 = Conversion(e.src1_stored, e.src1_md);
+      e.dst = Mem(e.dst_md);
+      e.pad = Mem(e.scratch_md);
       e.ok = true;
     } catch (const dnnl::error&) {
       e = BinEntry();
@@ -297,6 +303,8 @@ struct ConcatEntry {
   dnnl::reorder to_out;
   LayoutPtr out_layout;
   std::string impl;
+  std::vector<Mem> src;
+  Mem dst, out, pad;
 };
 
 class ConcatKernel : public Kernel {
@@ -351,9 +359,14 @@ class ConcatKernel : public Kernel {
         b.out_md = blocked_out ? b.dst_md : plain;
         b.out_layout = blocked_out ? MakeLayout(b.dst_md) : nullptr;
         b.stage = !(b.out_md == b.dst_md);
-        if (b.stage)
+        if (b.stage) {
           b.to_out =
               dnnl::reorder(dnnl::reorder::primitive_desc(Engine(), b.dst_md, Engine(), b.out_md));
+          b.out = Mem(b.out_md);
+        }
+        for (const memory::desc& md : b.src_md) b.src.emplace_back(md);
+        b.dst = Mem(b.dst_md);
+        b.pad = Mem(b.scratch_md);
         b.ok = true;
       } catch (const dnnl::error&) {
         b = ConcatEntry();
@@ -369,22 +382,18 @@ class ConcatKernel : public Kernel {
   void Run(OpContext& ctx, KernelIO& io) override {
     ConcatEntry& e = *current_;
     KernelScratch& scratch = *io.scratch;
-    std::unordered_map<int, memory> args;
-    for (size_t k = 0; k < e.src_md.size(); ++k)
-      args.emplace(DNNL_ARG_MULTIPLE_SRC + static_cast<int>(k),
-                   Wrap(e.src_md[k], ctx.Input("X", k).raw_data()));
+    std::vector<ExecArg> args;
+    args.reserve(e.src.size() + 2);
+    for (size_t k = 0; k < e.src.size(); ++k)
+      args.push_back({DNNL_ARG_MULTIPLE_SRC + static_cast<int>(k),
+                      &e.src[k].At(ctx.Input("X", k).raw_data())});
     Tensor& output = ctx.Output("Out");
-    memory dst = e.stage ? memory(e.dst_md, Engine(), scratch.Get(e.dst_md.get_size(), kDstSlot))
-                         : Wrap(e.dst_md, output.raw_data());
-    args.emplace(DNNL_ARG_DST, dst);
-    args.emplace(DNNL_ARG_SCRATCHPAD,
-                 memory(e.scratch_md, Engine(),
-                        scratch.Get(std::max<size_t>(e.scratch_md.get_size(), 64), kScratchpad)));
-    e.prim.execute(Stream(), args);
-    if (e.stage) {
-      memory out = Wrap(e.out_md, output.raw_data());
-      e.to_out.execute(Stream(), dst, out);
-    }
+    const memory& dst =
+        e.dst.At(e.stage ? scratch.Get(e.dst.bytes(), kDstSlot) : output.raw_data());
+    args.push_back({DNNL_ARG_DST, &dst});
+    args.push_back({DNNL_ARG_SCRATCHPAD, &e.pad.At(scratch.Get(e.pad.bytes(), kScratchpad))});
+    ExecMany(e.prim, args);
+    if (e.stage) Exec(e.to_out, {{DNNL_ARG_FROM, &dst}, {DNNL_ARG_TO, &e.out.At(output.raw_data())}});
   }
   std::string Describe() const override { return current_ ? current_->impl : ""; }
   size_t CacheEntries() const override { return cache_.size(); }

@@ -30,6 +30,15 @@ MmOp OpKind(const std::string& op) {
   return MmOp::kMatmulV2;
 }
 
+// fc's activation: activation_type, else (models from Paddle's oneDNN passes)
+// fuse_activation (see ops/fc.cc).
+std::string FcActivationName(const AttributeMap& a) {
+  std::string name = a.GetString("activation_type", "");
+  if (name == "identity") name.clear();
+  if (name.empty()) name = a.GetString("fuse_activation", "");
+  return name;
+}
+
 const char* XSlot(MmOp k) { return k == MmOp::kFc ? "Input" : "X"; }
 const char* YSlot(MmOp k) { return k == MmOp::kFc ? "W" : "Y"; }
 
@@ -64,6 +73,8 @@ struct MmEntry {
   memory::desc src_md, w_md, dst_md, bias_md, res_md, scratch_md;
   std::shared_ptr<memory> packed;  // constant weights in the primitive's layout
   std::string impl;
+  Conversion src, w;  // operands as stored (f32) -> the primitive's (bf16 converts)
+  Mem dst, bias, res, pad;
 };
 
 class MatmulKernel : public Kernel {
@@ -75,10 +86,7 @@ class MatmulKernel : public Kernel {
     if (y && y->constant) y_const_ = y->constant;
     bool ok = true;
     if (kind_ == MmOp::kFc) {
-      act_ = ActivationSpec(node.attrs.GetString("activation_type", ""),
-                            node.attrs.GetFloat("fuse_alpha", 0.0),
-                            node.attrs.GetFloat("fuse_beta", 0.0),
-                            node.attrs.GetFloat("fuse_gamma", 0.0), false, &ok);
+      act_ = FusedOpActivation(node.attrs, FcActivationName(node.attrs), &ok);
     } else if (kind_ == MmOp::kFusedMatmul) {
       act_ = FusedActivationSpec(node.attrs, false, &ok);
     }
@@ -117,50 +125,35 @@ class MatmulKernel : public Kernel {
     const Tensor& x = ctx.Input(XSlot(kind_));
     const Tensor& y = ctx.Input(YSlot(kind_));
     Tensor& out = ctx.Output("Out");
-    std::unordered_map<int, memory> args;
-    args.emplace(DNNL_ARG_SRC, InputAs(x, nullptr, e.src_md, scratch, kSrcSlot, x.raw_data()));
-    if (e.packed) {
-      args.emplace(DNNL_ARG_WEIGHTS, *e.packed);
-    } else {
-      args.emplace(DNNL_ARG_WEIGHTS, InputAs(y, nullptr, e.w_md, scratch, kAuxSlot, y.raw_data()));
-    }
-    args.emplace(DNNL_ARG_DST, Wrap(e.dst_md, out.raw_data()));
+    const memory* bias = nullptr;
     if (!e.bias_md.is_zero()) {
       const Tensor& b = ctx.Input("Bias");
       if (alpha_ == 1.f) {
-        args.emplace(DNNL_ARG_BIAS, Wrap(e.bias_md, b.raw_data()));
+        bias = &e.bias.At(b.raw_data());
       } else {
         const int64_t n = b.numel();
         float* scaled = static_cast<float*>(scratch.Get(sizeof(float) * n, kAux2Slot));
         const float* src = b.data<float>();
         for (int64_t i = 0; i < n; ++i) scaled[i] = src[i] / alpha_;
-        args.emplace(DNNL_ARG_BIAS, Wrap(e.bias_md, scaled));
+        bias = &e.bias.At(scaled);
       }
     }
-    if (!e.res_md.is_zero())
-      args.emplace(DNNL_ARG_ATTR_MULTIPLE_POST_OP(res_post_op_index_) | DNNL_ARG_SRC_1,
-                   Wrap(e.res_md, ctx.Input("ResidualData").raw_data()));
-    args.emplace(DNNL_ARG_SCRATCHPAD,
-                 memory(e.scratch_md, Engine(),
-                        scratch.Get(std::max<size_t>(e.scratch_md.get_size(), 64), kScratchpad)));
-    e.prim.execute(Stream(), args);
+    const memory* res =
+        e.res_md.is_zero() ? nullptr : &e.res.At(ctx.Input("ResidualData").raw_data());
+    Exec(e.prim,
+         {{DNNL_ARG_SRC, &e.src.Apply(x.raw_data(), scratch, kSrcSlot)},
+          {DNNL_ARG_WEIGHTS, e.packed ? e.packed.get() : &e.w.Apply(y.raw_data(), scratch, kAuxSlot)},
+          {DNNL_ARG_BIAS, bias},
+          {DNNL_ARG_ATTR_MULTIPLE_POST_OP(res_post_op_index_) | DNNL_ARG_SRC_1, res},
+          {DNNL_ARG_DST, &e.dst.At(out.raw_data())},
+          {DNNL_ARG_SCRATCHPAD,
+           &e.pad.At(scratch.Get(e.pad.bytes(), kScratchpad))}});
   }
 
   std::string Describe() const override { return current_ ? current_->impl : ""; }
   size_t CacheEntries() const override { return cache_.size(); }
 
  private:
-  // Wraps or converts (bf16) an operand.
-  static memory InputAs(const Tensor& t, std::nullptr_t, const memory::desc& want,
-                        KernelScratch& scratch, int slot, const void* data) {
-    if (want.get_data_type() == DT::f32) return Wrap(want, data);
-    // bf16 compute: convert the f32 operand (same dims/strides) into scratch.
-    memory::desc f32_md(want.get_dims(), DT::f32, want.get_strides());
-    memory dst(want, Engine(), scratch.Get(want.get_size(), slot));
-    Reorder(Wrap(f32_md, data), dst);
-    return dst;
-  }
-
   bool Plan(OpContext& ctx, const Shape& xs, const Shape& ys, bool has_bias, bool has_res,
             Problem* p) const {
     int64_t m = 0, k = 0, n = 0;
@@ -348,7 +341,14 @@ class MatmulKernel : public Kernel {
         // The constant as stored (f32) in the weights dims.
         const memory::desc stored(p.w_dims, DT::f32, p.w_strides);
         e.packed = PackedConstant(y_const_, stored, e.w_md);
+      } else {
+        e.w = Conversion(memory::desc(p.w_dims, DT::f32, p.w_strides), e.w_md);
       }
+      e.src = Conversion(memory::desc(p.src_dims, DT::f32, p.src_strides), e.src_md);
+      e.dst = Mem(e.dst_md);
+      if (!e.bias_md.is_zero()) e.bias = Mem(e.bias_md);
+      if (!e.res_md.is_zero()) e.res = Mem(e.res_md);
+      e.pad = Mem(e.scratch_md);
       e.ok = true;
     } catch (const dnnl::error&) {
       e = MmEntry();
@@ -383,9 +383,7 @@ bool AcceptsMatmul(const Graph& g, const Node& n, const KernelOptions&) {
   bool ok = true;
   if (kind == MmOp::kFc) {
     if (n.attrs.GetBool("padding_weights", false)) return false;
-    ActivationSpec(n.attrs.GetString("activation_type", ""), n.attrs.GetFloat("fuse_alpha", 0.0),
-                   n.attrs.GetFloat("fuse_beta", 0.0), n.attrs.GetFloat("fuse_gamma", 0.0), false,
-                   &ok);
+    FusedOpActivation(n.attrs, FcActivationName(n.attrs), &ok);
   } else if (kind == MmOp::kFusedMatmul) {
     FusedActivationSpec(n.attrs, false, &ok);
     if (n.attrs.GetFloat("alpha", 1.0) == 0.0) return false;

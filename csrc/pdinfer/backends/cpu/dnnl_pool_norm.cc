@@ -6,6 +6,7 @@
 // tensors. Cases outside the kernels (adaptive pooling with non-divisible sizes, windows
 // that lie entirely in the padding, empty tensors, ...) are declined to the reference.
 #include <algorithm>
+#include <cmath>
 #include <unordered_map>
 
 #include "pdinfer/backends/cpu/dnnl_common.h"
@@ -29,6 +30,9 @@ struct UnaryEntry {
   dnnl::reorder to_out;
   LayoutPtr out_layout;
   std::string impl;
+  Conversion in;  // input as stored -> src_md
+  Mem dst, out, pad;
+  Mem aux[4];  // kernel-specific arguments (statistics, affine parameters)
 };
 
 // Fills the output side of `e` from the primitive's dst descriptor: the output keeps
@@ -43,25 +47,29 @@ void FinishEntry(UnaryEntry* e, const memory::desc& dst_md, const memory::desc& 
     e->out_md = plain_md;
   }
   e->stage = !(e->out_md == dst_md);
-  if (e->stage)
+  if (e->stage) {
     e->to_out = dnnl::reorder(dnnl::reorder::primitive_desc(Engine(), dst_md, Engine(), e->out_md));
+    e->out = Mem(e->out_md);
+  }
+  e->in = Conversion(e->src_stored, e->src_md);
+  e->dst = Mem(dst_md);
+  e->pad = Mem(e->scratch_md);
 }
 
 // Executes e.prim with `args` (DST and SCRATCHPAD added here) and stores the result.
-void RunUnary(UnaryEntry& e, const Tensor& input, std::unordered_map<int, memory> args,
+void RunUnary(UnaryEntry& e, const Tensor& input, std::initializer_list<ExecArg> extra,
               Tensor& output, KernelScratch& scratch) {
-  args.emplace(DNNL_ARG_SRC, InputAs(input.raw_data(), e.src_stored, e.src_md, scratch, kSrcSlot));
-  memory dst = e.stage ? memory(e.dst_md, Engine(), scratch.Get(e.dst_md.get_size(), kDstSlot))
-                       : Wrap(e.dst_md, output.raw_data());
-  args.emplace(DNNL_ARG_DST, dst);
-  args.emplace(DNNL_ARG_SCRATCHPAD,
-               memory(e.scratch_md, Engine(),
-                      scratch.Get(std::max<size_t>(e.scratch_md.get_size(), 64), kScratchpad)));
-  e.prim.execute(Stream(), args);
-  if (e.stage) {
-    memory out = Wrap(e.out_md, output.raw_data());
-    e.to_out.execute(Stream(), dst, out);
-  }
+  ExecArg args[12];
+  size_t n = 0;
+  for (const ExecArg& a : extra) args[n++] = a;
+  const memory& dst =
+      e.dst.At(e.stage ? scratch.Get(e.dst.bytes(), kDstSlot) : output.raw_data());
+  args[n++] = {DNNL_ARG_SRC, &e.in.Apply(input.raw_data(), scratch, kSrcSlot)};
+  args[n++] = {DNNL_ARG_DST, &dst};
+  args[n++] = {DNNL_ARG_SCRATCHPAD,
+               &e.pad.At(scratch.Get(e.pad.bytes(), kScratchpad))};
+  Exec(e.prim, args, n);
+  if (e.stage) Exec(e.to_out, {{DNNL_ARG_FROM, &dst}, {DNNL_ARG_TO, &e.out.At(output.raw_data())}});
 }
 
 // ---------------------------------------------------------------- pool2d
@@ -214,7 +222,9 @@ class PoolKernel : public Kernel {
       dnnl::pooling_forward::primitive_desc pd(
           Engine(), prop_kind::forward_inference, alg_, src_md, dst_req, Dims{g.sh, g.sw},
           Dims{g.kh, g.kw}, Dims{0, 0}, Dims{g.pt, g.pl}, Dims{g.pb, g.pr}, BaseAttr());
-      if (IsRefImpl(pd.impl_info_str())) Decline();
+      // simple_nchw (plain NCHW data) is several times slower than the reference kernel.
+      const std::string impl = pd.impl_info_str();
+      if (IsRefImpl(impl) || impl.rfind("simple_nchw", 0) == 0) Decline();
       e.prim = dnnl::pooling_forward(pd);
       e.src_md = pd.src_desc();
       e.scratch_md = pd.scratchpad_desc();
@@ -250,6 +260,11 @@ bool BnChannelLast(const Node& n) {
   return l == "NHWC" || l == "NDHWC" || l == "NLC" || l == "NWC";
 }
 
+// Inference batch_norm is a per-channel affine y = x * a + b with
+// a = scale / sqrt(var + eps), b = bias - mean * a (computed per run from the inputs, as
+// the reference kernel does): one binary multiply with a per-channel operand and a
+// per-channel add post-op, a single pass over the data in whatever layout it has
+// (oneDNN's own batch normalization re-derives the statistics per block and is slower).
 class BatchNormKernel : public Kernel {
  public:
   BatchNormKernel(const Graph&, const Node& node, const KernelOptions& options)
@@ -263,6 +278,9 @@ class BatchNormKernel : public Kernel {
     const Shape& xs = ctx.InputShape("X");
     if (xs.size() < 2 || xs.size() > 5 || NumElements(xs) == 0) return false;
     if (nhwc_ && xs.size() != 4) return false;
+    const int64_t c = nhwc_ ? xs.back() : xs[1];
+    for (const char* slot : {"Scale", "Bias", "Mean", "Variance"})
+      if (ctx.HasInput(slot) && NumElements(ctx.InputShape(slot)) != c) return false;
     const LayoutPtr layout = InputLayout(node_, io, "X");
     const bool allowed = OutputAllowed(node_, io, "Y");
     std::string key;
@@ -271,39 +289,46 @@ class BatchNormKernel : public Kernel {
     key += allowed ? "A" : "P";
     UnaryEntry* e = cache_.Find(key);
     if (!e) {
-      UnaryEntry built = Build(ctx, xs, layout, allowed, true);
-      if (!built.ok && layout) built = Build(ctx, xs, layout, allowed, false);
+      UnaryEntry built = Build(xs, layout, allowed, true);
+      if (!built.ok && layout) built = Build(xs, layout, allowed, false);
       e = &cache_.Insert(key, std::move(built));
     }
     if (!e->ok) return false;
     current_ = e;
+    channels_ = c;
     SetOutputLayout(node_, io, "Y", e->out_layout);
     return true;
   }
 
   void Run(OpContext& ctx, KernelIO& io) override {
     UnaryEntry& e = *current_;
-    const int64_t c = nhwc_ ? ctx.Input("X").shape().back() : ctx.Input("X").shape()[1];
-    const memory::desc cmd({c}, DT::f32, memory::format_tag::a);
-    std::unordered_map<int, memory> args{
-        {DNNL_ARG_MEAN, Wrap(cmd, ctx.Input("Mean").raw_data())},
-        {DNNL_ARG_VARIANCE, Wrap(cmd, ctx.Input("Variance").raw_data())}};
-    if (ctx.HasInput("Scale")) args.emplace(DNNL_ARG_SCALE, Wrap(cmd, ctx.Input("Scale").raw_data()));
-    if (ctx.HasInput("Bias")) args.emplace(DNNL_ARG_SHIFT, Wrap(cmd, ctx.Input("Bias").raw_data()));
-    RunUnary(e, ctx.Input("X"), std::move(args), ctx.Output("Y"), *io.scratch);
+    const int64_t c = channels_;
+    float* ab = static_cast<float*>(io.scratch->Get(sizeof(float) * 2 * c, kAux2Slot));
+    const float* scale = ctx.HasInput("Scale") ? ctx.Input("Scale").data<float>() : nullptr;
+    const float* bias = ctx.HasInput("Bias") ? ctx.Input("Bias").data<float>() : nullptr;
+    const float* mean = ctx.Input("Mean").data<float>();
+    const float* var = ctx.Input("Variance").data<float>();
+    for (int64_t i = 0; i < c; ++i) {
+      const float a = (scale ? scale[i] : 1.f) / std::sqrt(var[i] + eps_);
+      ab[i] = a;
+      ab[c + i] = (bias ? bias[i] : 0.f) - mean[i] * a;
+    }
+    RunUnary(e, ctx.Input("X"),
+             {{DNNL_ARG_SRC_1, &e.aux[0].At(ab)},
+              {DNNL_ARG_ATTR_MULTIPLE_POST_OP(0) | DNNL_ARG_SRC_1, &e.aux[1].At(ab + c)}},
+             ctx.Output("Y"), *io.scratch);
     // The statistics outputs echo the running statistics (see ops/batch_norm.cc).
-    auto copy_out = [&](const char* slot, const char* src) {
+    auto copy_out = [&](const char* slot, const float* src) {
       if (!ctx.HasOutput(slot)) return;
       float* dst = ctx.Output(slot).data<float>();
       if (src) {
-        const float* s = ctx.Input(src).data<float>();
-        std::copy(s, s + c, dst);
+        std::copy(src, src + c, dst);
       } else {
         std::fill(dst, dst + c, 0.f);
       }
     };
-    copy_out("MeanOut", "Mean");
-    copy_out("VarianceOut", "Variance");
+    copy_out("MeanOut", mean);
+    copy_out("VarianceOut", var);
     copy_out("SavedMean", nullptr);
     copy_out("SavedVariance", nullptr);
   }
@@ -311,13 +336,9 @@ class BatchNormKernel : public Kernel {
   size_t CacheEntries() const override { return cache_.size(); }
 
  private:
-  UnaryEntry Build(const OpContext& ctx, const Shape& xs, const LayoutPtr& layout,
-                   bool allowed, bool use_layout) const {
+  UnaryEntry Build(const Shape& xs, const LayoutPtr& layout, bool allowed, bool use_layout) {
     UnaryEntry e;
     try {
-      const int64_t c = nhwc_ ? xs.back() : xs[1];
-      for (const char* slot : {"Scale", "Bias", "Mean", "Variance"})
-        if (ctx.HasInput(slot) && NumElements(ctx.InputShape(slot)) != c) return e;
       Dims dims;
       memory::desc src_md, plain;
       if (nhwc_) {
@@ -329,17 +350,24 @@ class BatchNormKernel : public Kernel {
         e.src_stored = layout ? static_cast<const DnnlLayout&>(*layout).desc() : plain;
         src_md = use_layout ? e.src_stored : plain;
       }
-      auto flags = dnnl::normalization_flags::use_global_stats;
-      if (ctx.HasInput("Scale")) flags |= dnnl::normalization_flags::use_scale;
-      if (ctx.HasInput("Bias")) flags |= dnnl::normalization_flags::use_shift;
-      dnnl::batch_normalization_forward::primitive_desc pd(
-          Engine(), prop_kind::forward_inference, src_md, src_md, eps_, flags, BaseAttr());
+      Dims adims(dims.size(), 1);
+      adims[1] = dims[1];
+      affine_md_ = PlainDesc(Shape(adims.begin(), adims.end()));
+      dnnl::primitive_attr attr = BaseAttr();
+      dnnl::post_ops po;
+      po.append_binary(algorithm::binary_add, affine_md_);
+      attr.set_post_ops(po);
+      const memory::desc dst_req = use_layout && !nhwc_ && allowed ? src_md : plain;
+      dnnl::binary::primitive_desc pd(Engine(), algorithm::binary_mul, src_md, affine_md_,
+                                      dst_req, attr);
       if (IsRefImpl(pd.impl_info_str())) Decline();
-      e.prim = dnnl::batch_normalization_forward(pd);
-      e.src_md = pd.src_desc();
+      e.prim = dnnl::binary(pd);
+      e.src_md = pd.src_desc(0);
       e.scratch_md = pd.scratchpad_desc();
       e.impl = pd.impl_info_str();
       FinishEntry(&e, pd.dst_desc(), plain, allowed && !nhwc_ && use_layout);
+      e.aux[0] = Mem(affine_md_);
+      e.aux[1] = Mem(affine_md_);
       e.ok = true;
     } catch (const dnnl::error&) {
       e = UnaryEntry();
@@ -350,6 +378,8 @@ class BatchNormKernel : public Kernel {
   const Node& node_;
   bool nhwc_;
   float eps_;
+  int64_t channels_ = 0;
+  memory::desc affine_md_;
   LruCache<UnaryEntry> cache_;
   UnaryEntry* current_ = nullptr;
 };
@@ -395,20 +425,21 @@ class LayerNormKernel : public Kernel {
 
   void Run(OpContext& ctx, KernelIO& io) override {
     UnaryEntry& e = *current_;
-    const memory::desc cmd({cols_}, DT::f32, memory::format_tag::a);
-    const memory::desc smd({rows_}, DT::f32, memory::format_tag::a);
-    std::unordered_map<int, memory> args;
-    if (ctx.HasInput("Scale")) args.emplace(DNNL_ARG_SCALE, Wrap(cmd, ctx.Input("Scale").raw_data()));
-    if (ctx.HasInput("Bias")) args.emplace(DNNL_ARG_SHIFT, Wrap(cmd, ctx.Input("Bias").raw_data()));
+    const size_t stat_bytes = sizeof(float) * static_cast<size_t>(rows_);
+    const memory* scale = ctx.HasInput("Scale") ? &e.aux[0].At(ctx.Input("Scale").raw_data()) : nullptr;
+    const memory* shift = ctx.HasInput("Bias") ? &e.aux[1].At(ctx.Input("Bias").raw_data()) : nullptr;
+    const memory* mean = nullptr;
+    const memory* var = nullptr;
     if (stats_) {
-      void* mean = ctx.HasOutput("Mean") ? ctx.Output("Mean").raw_data()
-                                         : io.scratch->Get(smd.get_size(), kAuxSlot);
-      void* var = ctx.HasOutput("Variance") ? ctx.Output("Variance").raw_data()
-                                            : io.scratch->Get(smd.get_size(), kAux2Slot);
-      args.emplace(DNNL_ARG_MEAN, Wrap(smd, mean));
-      args.emplace(DNNL_ARG_VARIANCE, Wrap(smd, var));
+      mean = &e.aux[2].At(ctx.HasOutput("Mean") ? ctx.Output("Mean").raw_data()
+                                                : io.scratch->Get(stat_bytes, kAuxSlot));
+      var = &e.aux[3].At(ctx.HasOutput("Variance") ? ctx.Output("Variance").raw_data()
+                                                   : io.scratch->Get(stat_bytes, kAux2Slot));
     }
-    RunUnary(e, ctx.Input("X"), std::move(args), ctx.Output("Y"), *io.scratch);
+    RunUnary(e, ctx.Input("X"),
+             {{DNNL_ARG_SCALE, scale}, {DNNL_ARG_SHIFT, shift}, {DNNL_ARG_MEAN, mean},
+              {DNNL_ARG_VARIANCE, var}},
+             ctx.Output("Y"), *io.scratch);
   }
   std::string Describe() const override { return current_ ? current_->impl : ""; }
   size_t CacheEntries() const override { return cache_.size(); }
@@ -431,6 +462,11 @@ class LayerNormKernel : public Kernel {
       e.scratch_md = pd.scratchpad_desc();
       e.impl = pd.impl_info_str();
       FinishEntry(&e, pd.dst_desc(), md, false);
+      const memory::desc cmd({cols_}, DT::f32, memory::format_tag::a);
+      e.aux[0] = Mem(cmd);
+      e.aux[1] = Mem(cmd);
+      e.aux[2] = Mem(smd);
+      e.aux[3] = Mem(smd);
       e.ok = true;
     } catch (const dnnl::error&) {
       e = UnaryEntry();
