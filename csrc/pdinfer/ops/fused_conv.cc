@@ -1,5 +1,7 @@
 // fused_conv2d and fused_conv2d_transpose: a convolution followed by its epilogue
-//   Output = act(conv(Input, Filter) + Bias[oc] + ResidualData)
+//   Output = act(conv(Input, Filter) + Bias[oc] + ResidualData) * post_scale + post_shift
+// (post_scale / post_shift are the attributes fuse_post_scale / fuse_post_shift, default
+// 1 and 0: a scalar affine behind the activation, as in learnable affine blocks)
 // as produced by the conv fusion passes (see passes/conv_*_fuse_pass.cc). The conv part
 // is the conv2d / conv2d_transpose kernel (with its depthwise fast path); the epilogue is
 // one pass over the finished output, block by block so every block is still in cache
@@ -64,7 +66,7 @@ void InferFusedConv2dTranspose(OpContext& ctx) {
   ctx.SetOutput("Output", ctx.InputDType("Input"), g.OutputShape());
 }
 
-// bias -> residual -> activation over the finished output of geometry g.
+// bias -> residual -> activation -> post affine over the finished output of geometry g.
 template <typename T>
 void ApplyFusedEpilogue(OpContext& ctx, const Geom& g, const FusedActivation& act,
                         bool allow_residual, T* out) {
@@ -72,7 +74,10 @@ void ApplyFusedEpilogue(OpContext& ctx, const Geom& g, const FusedActivation& ac
   const T* res = allow_residual && ctx.HasInput("ResidualData")
                      ? ctx.Input("ResidualData").data<T>()
                      : nullptr;
-  if (!bias && !res && act.identity()) return;
+  const T post_scale = static_cast<T>(ctx.attrs().GetFloat("fuse_post_scale", 1.0));
+  const T post_shift = static_cast<T>(ctx.attrs().GetFloat("fuse_post_shift", 0.0));
+  const bool post = post_scale != T(1) || post_shift != T(0);
+  if (!bias && !res && act.identity() && !post) return;
   const int64_t plane = g.oh * g.ow;
   // Contiguous rows: NCHW -> one channel plane each; NHWC -> one pixel's channels each.
   const int64_t rows = g.nhwc ? g.n * plane : g.n * g.c_out;
@@ -99,6 +104,15 @@ void ApplyFusedEpilogue(OpContext& ctx, const Geom& g, const FusedActivation& ac
         }
       }
       if (!act.identity()) act.Apply(out + b0 * len, (b1 - b0) * len, nullptr);
+      if (post) {
+        // Two roundings, like the multiply and add this replaces.
+        T* o = out + b0 * len;
+        const int64_t cnt = (b1 - b0) * len;
+        for (int64_t i = 0; i < cnt; ++i) {
+          const T m = o[i] * post_scale;
+          o[i] = m + post_shift;
+        }
+      }
     }
   };
   ctx.pool().ParallelFor(rows, block, body);

@@ -76,6 +76,8 @@ std::optional<ConvInfo> ReadConvImpl(const Graph& g, const Node& n) {
   const bool fused = n.op == "fused_conv2d" || n.op == "fused_conv2d_transpose";
   const std::string act = n.attrs.GetString("fuse_activation", "");
   info.has_activation = !act.empty();
+  // A post affine runs after the activation: nothing may be added before it any more.
+  if (n.attrs.Has("fuse_post_scale") || n.attrs.Has("fuse_post_shift")) info.has_activation = true;
   if (!fused) {
     // Legacy post-op attributes of conv2d: their activation parameters follow another
     // convention than fused_conv2d's, so such a conv takes nothing more.

@@ -62,6 +62,7 @@ const std::vector<std::string>& DefaultCpuPasses() {
       "conv_scale_fuse_pass",
       "conv_elementwise_add_fuse_pass",
       "conv_activation_fuse_pass",
+      "conv_post_affine_fuse_pass",
       "multihead_matmul_fuse_pass",
       "matmul_scale_fuse_pass",
       "fc_fuse_pass",
@@ -77,9 +78,16 @@ const std::vector<std::string>& DefaultCpuPasses() {
 }
 
 const std::vector<std::string>& DefaultGpuPasses() {
-  // The GPU backend runs the same graph-level fusions; device-specific placement
-  // passes will be added with its kernels.
-  return DefaultCpuPasses();
+  // The GPU backend runs the same graph-level fusions, less those whose fused form its
+  // kernels do not take (a conv's post affine); device-specific placement passes will
+  // be added with its kernels.
+  static const std::vector<std::string> passes = [] {
+    std::vector<std::string> out;
+    for (const std::string& p : DefaultCpuPasses())
+      if (p != "conv_post_affine_fuse_pass") out.push_back(p);
+    return out;
+  }();
+  return passes;
 }
 
 std::string CanonicalPassName(const std::string& name) {

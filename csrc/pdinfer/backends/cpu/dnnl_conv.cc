@@ -55,6 +55,10 @@ class ConvKernel : public Kernel {
         cache_(CacheCapacity(options)) {
     bool ok = true;
     act_ = FusedActivationSpec(node.attrs, !IsFusedOp(node.op), &ok);
+    if (IsFusedOp(node.op)) {
+      post_scale_ = static_cast<float>(node.attrs.GetFloat("fuse_post_scale", 1.0));
+      post_shift_ = static_cast<float>(node.attrs.GetFloat("fuse_post_shift", 0.0));
+    }
   }
 
   bool AcceptsLayout(const std::string& slot) const override {
@@ -190,6 +194,8 @@ class ConvKernel : public Kernel {
       dnnl::post_ops po;
       if (ep.has_residual) po.append_sum(1.f);
       if (act_) po.append_eltwise(act_->alg, act_->alpha, act_->beta);
+      if (post_scale_ != 1.f || post_shift_ != 0.f)
+        po.append_eltwise(algorithm::eltwise_linear, post_scale_, post_shift_);
       attr.set_post_ops(po);
       memory::desc w_md, src_md, dst_md, scratch_md;
       if (!transpose_) {
@@ -253,6 +259,7 @@ class ConvKernel : public Kernel {
   bool transpose_, nhwc_, bf16_;
   std::shared_ptr<const Tensor> filter_;
   std::optional<EltwiseSpec> act_;
+  float post_scale_ = 1.f, post_shift_ = 0.f;  // fuse_post_scale / fuse_post_shift
   LruCache<ConvEntry> cache_;
   ShapeCounter shapes_;
   ConvEntry* current_ = nullptr;

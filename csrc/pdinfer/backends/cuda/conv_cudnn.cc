@@ -232,6 +232,8 @@ class CudnnConvTranspose : public CudaKernel {
 };
 
 bool AcceptsConv(const Graph&, const Node& node) {
+  // The epilogue kernel has no post affine (fuse_post_scale / fuse_post_shift).
+  if (node.attrs.Has("fuse_post_scale") || node.attrs.Has("fuse_post_shift")) return false;
   return !conv::IsChannelLast(node.attrs.GetString("data_format", "NCHW"));
 }
 
