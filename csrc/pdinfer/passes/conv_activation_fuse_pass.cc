@@ -18,15 +18,9 @@ std::optional<FusedActivation> Activation(const Graph& g, const Node& n) {
   }
 }
 
-std::vector<std::string> AllConvOps() {
-  std::vector<std::string> ops = convfuse::ConvOps();
-  for (const std::string& op : convfuse::ConvTransposeOps()) ops.push_back(op);
-  return ops;
-}
-
 int FuseActivation(Graph& g) {
   Pattern p;
-  const int conv = p.AddNode(AllConvOps(), [](const Graph& gr, const Node& n) {
+  const int conv = p.AddNode(convfuse::AllConvOps(), [](const Graph& gr, const Node& n) {
     auto info = convfuse::ReadConv(gr, n);
     return info && !info->has_activation;
   });

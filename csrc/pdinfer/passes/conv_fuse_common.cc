@@ -19,6 +19,15 @@ const std::vector<std::string>& ConvTransposeOps() {
   return ops;
 }
 
+const std::vector<std::string>& AllConvOps() {
+  static const std::vector<std::string> ops = [] {
+    std::vector<std::string> v = ConvOps();
+    v.insert(v.end(), ConvTransposeOps().begin(), ConvTransposeOps().end());
+    return v;
+  }();
+  return ops;
+}
+
 bool IsConvTranspose(const std::string& op) {
   const auto& ops = ConvTransposeOps();
   return std::find(ops.begin(), ops.end(), op) != ops.end();

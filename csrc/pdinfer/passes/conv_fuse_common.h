@@ -23,6 +23,8 @@ namespace convfuse {
 const std::vector<std::string>& ConvOps();
 // conv2d_transpose, depthwise_conv2d_transpose, fused_conv2d_transpose.
 const std::vector<std::string>& ConvTransposeOps();
+// Both lists together.
+const std::vector<std::string>& AllConvOps();
 bool IsConvTranspose(const std::string& op);
 
 // What the passes need to know of one conv node.

@@ -18,12 +18,6 @@
 namespace pdinfer {
 namespace {
 
-std::vector<std::string> AllConvOps() {
-  std::vector<std::string> ops = convfuse::ConvOps();
-  for (const std::string& op : convfuse::ConvTransposeOps()) ops.push_back(op);
-  return ops;
-}
-
 // One value when every entry is the same (a scalar broadcast).
 std::optional<double> Uniform(const std::optional<std::vector<double>>& v) {
   if (!v || v->empty()) return std::nullopt;
@@ -75,7 +69,7 @@ std::optional<Affine> ReaderAffine(const Graph& g, const Node& n, ValueId conv_o
 
 int FusePostAffine(Graph& g) {
   Pattern p;
-  const int conv = p.AddNode(AllConvOps(), [](const Graph& gr, const Node& n) {
+  const int conv = p.AddNode(convfuse::AllConvOps(), [](const Graph& gr, const Node& n) {
     return convfuse::ReadConv(gr, n).has_value();
   });
   const int reader = p.AddNode({"elementwise_mul", "elementwise_add", "elementwise_sub", "scale"});
