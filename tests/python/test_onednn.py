@@ -159,6 +159,34 @@ for name, xs, ws, attrs, op in [
     case(f"conv_{name}", _data("x", xs) + _param("w", ws) + _conv("out", "x", "w", attrs, op),
          {"x": _rand(*xs)})
 
+# Transposed convolutions with stride == kernel (the patch kernel): output channels from
+# 1 (a detection head) to many, kernels 2x2 and 3x2, NCHW and NHWC, plain and channel-last
+# outputs, with bias, BN and activations fused onto them by the passes.
+for name, xs, ws, attrs in [
+    ("oc1", [2, 8, 9, 11], [8, 1, 2, 2], {"strides": [2, 2]}),
+    ("oc3", [1, 6, 5, 7], [6, 3, 2, 2], {"strides": [2, 2], "padding_algorithm": "VALID"}),
+    ("oc5", [1, 4, 6, 5], [4, 5, 2, 2], {"strides": [2, 2]}),
+    ("k3x2", [1, 5, 4, 6], [5, 7, 3, 2], {"strides": [3, 2], "paddings": [0, 0, 0, 0]}),
+    ("nhwc", [2, 6, 7, 4], [4, 9, 2, 2], {"strides": [2, 2], "data_format": "NHWC"}),
+    ("nhwc_oc2", [1, 5, 6, 3], [3, 2, 2, 2], {"strides": [2, 2], "data_format": "NHWC"}),
+]:
+    case(f"convT_patch_{name}", _data("x", xs) + _param("w", ws)
+         + _conv("out", "x", "w", attrs, "conv2d_transpose"), {"x": _rand(*xs)})
+
+case("convT_patch_head",
+     _data("x", [1, 8, 10, 12], dynamic=True) + _param("w1", [16, 8, 3, 3]) + _param("w2", [16, 16, 2, 2])
+     + _param("w3", [16, 1, 2, 2]) + _param("b3", [1])
+     + _param("sc", [16], True) + _param("bi", [16]) + _param("mu", [16]) + _param("var", [16], True)
+     + _conv("c1", "x", "w1", {"paddings": [1, 1]})
+     + "r1 = append_op('relu', {'X': c1})\n"
+     + _conv("t1", "r1", "w2", {"strides": [2, 2]}, "conv2d_transpose")
+     + _bn("bn", "t1")
+     + "r2 = append_op('relu', {'X': bn})\n"
+     + _conv("t2", "r2", "w3", {"strides": [2, 2]}, "conv2d_transpose")
+     + "a = append_op('elementwise_add', {'X': t2, 'Y': b3}, attrs={'axis': 1})\n"
+     + "out = append_op('sigmoid', {'X': a})\n",
+     {"x": _rand(1, 8, 10, 12)})
+
 # Pooling attribute coverage.
 for name, xs, attrs in [
     ("max_pad_ceil", [1, 3, 10, 11], {"ksize": [3, 3], "strides": [2, 2], "paddings": [1, 1], "ceil_mode": True}),
@@ -350,6 +378,33 @@ def test_blocked_layout_chain(refs, tmp_path):
         for l in last_run[:-1]:
             assert "]:" in l, l
     assert "]:" not in last_run[-1], last_run[-1]
+
+
+def test_patch_deconv_kernel_runs(refs, tmp_path):
+    """The stride == kernel transposed convolutions above run in oneDNN (the patch
+    kernel), 1-channel ones included, and follow the input's shape."""
+    script, xfile = tmp_path / "v.py", tmp_path / "x.npy"
+    script.write_text(VERBOSE_SCRIPT)
+    env = dict(os.environ, PDINFER_VERBOSE="1")
+    for c in CASES:
+        if not c.name.startswith("convT_patch"):
+            continue
+        np.save(xfile, c.inputs["x"])
+        out = subprocess.run([sys.executable, str(script), refs[c.name].model_dir, str(xfile)],
+                             capture_output=True, text=True, timeout=300, env=env)
+        assert out.returncode == 0, out.stderr[-2000:]
+        lines = [l for l in out.stderr.splitlines() if l.startswith("[pdinfer]") and "transpose" in l]
+        assert len(lines) == (4 if c.name == "convT_patch_head" else 2), (c.name, lines)
+        for l in lines:
+            assert l.split()[2] == "onednn" and "patch:" in l, (c.name, l)
+    c = next(c for c in CASES if c.name == "convT_patch_head")
+    pred = _predictor(refs[c.name].model_dir, True)
+    off = _predictor(refs[c.name].model_dir, False)
+    for shape in [(1, 8, 10, 12), (2, 8, 7, 5), (1, 8, 10, 12)]:
+        x = _rand(*shape)
+        got, want = _run(pred, {"x": x}), _run(off, {"x": x})
+        assert got[0].shape == (shape[0], 1, shape[2] * 4, shape[3] * 4)
+        np.testing.assert_allclose(got[0], want[0], rtol=RTOL, atol=ATOL)
 
 
 def test_dynamic_shapes_reuse_and_evict_cache(refs):

@@ -6,6 +6,7 @@
 #include <new>
 
 #include <sys/mman.h>
+#include <unistd.h>
 
 namespace pdinfer {
 
@@ -48,6 +49,15 @@ Buffer::~Buffer() {
 }
 
 Tensor::Tensor(DataType dtype, Shape shape) { Resize(dtype, shape); }
+
+void Tensor::ReleaseResidentPages() const {
+  if (!buffer_ || !buffer_->file_backed() || numel_ == 0) return;
+  static const uintptr_t page = static_cast<uintptr_t>(sysconf(_SC_PAGESIZE));
+  const uintptr_t begin = reinterpret_cast<uintptr_t>(raw_data());
+  const uintptr_t b = (begin + page - 1) / page * page;
+  const uintptr_t e = (begin + nbytes()) / page * page;
+  if (e > b) madvise(reinterpret_cast<void*>(b), e - b, MADV_DONTNEED);
+}
 
 void Tensor::Resize(DataType dtype, const Shape& shape) {
   PDI_ENFORCE_ARG(static_cast<int>(shape.size()) <= kMaxRank, "rank ", shape.size(),

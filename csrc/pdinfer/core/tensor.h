@@ -26,12 +26,17 @@ class Buffer {
 
   void* data() const { return data_; }
   size_t size() const { return size_; }
+  // An external view of a private, never-written file mapping: its pages can be dropped
+  // from this process at any time and are read back from the file when touched again.
+  void set_file_backed(bool v) { file_backed_ = v; }
+  bool file_backed() const { return file_backed_; }
 
  private:
   void* data_ = nullptr;
   size_t size_ = 0;
   bool owned_ = true;
   bool mapped_ = false;  // allocated with mmap (big buffers)
+  bool file_backed_ = false;
   std::shared_ptr<void> keep_alive_;
 };
 
@@ -66,6 +71,10 @@ class Tensor {
                    size_t offset);
   // Deep copy.
   Tensor Clone() const;
+  // For data that is a view into a file-backed buffer: gives this process's copies of the
+  // pages lying wholly inside the data back to the system (a kernel that keeps its own
+  // packed copy calls it). Reading the data again reads the file. No-op otherwise.
+  void ReleaseResidentPages() const;
   void Release();
 
   void* raw_data() { return buffer_ ? static_cast<char*>(buffer_->data()) + offset_ : nullptr; }

@@ -60,8 +60,10 @@ std::shared_ptr<const Tensor> MakeTensor(const ByteView& bytes, const TensorReco
   size_t align = std::max<size_t>(SizeOf(dtype), 1);
   if (bytes.owner && reinterpret_cast<uintptr_t>(src) % align == 0) {
     // One Buffer over the whole file, shared by every tensor pointing into it.
-    if (!*whole)
+    if (!*whole) {
       *whole = std::make_shared<Buffer>(const_cast<uint8_t*>(bytes.data), bytes.size, bytes.owner);
+      (*whole)->set_file_backed(bytes.mapped);
+    }
     t->SetExternal(dtype, rec.dims, *whole, rec.data_offset);
     used->emplace_back(rec.data_offset, rec.data_offset + rec.data_bytes);
   } else {

@@ -50,7 +50,7 @@ class MultiheadKernel : public Kernel {
     std::string key;
     AppendShape(&key, in);
     if (has_mask) AppendShape(&key, ctx.InputShape("BiasQK"));
-    shapes_.Saw(in);
+    if (shapes_.Saw(in)) cache_.Clear();
     MhaEntry* e = cache_.Find(key);
     if (!e) {
       e = &cache_.Insert(key, Build(in, w, has_mask ? &ctx.InputShape("BiasQK") : nullptr,

@@ -417,6 +417,9 @@ std::shared_ptr<memory> PackedConstant(const std::shared_ptr<const Tensor>& cons
   }
   auto packed = std::make_shared<memory>(want, Engine());
   Reorder(Wrap(src_md, constant->raw_data()), *packed);
+  // The packed copy is what runs from now on: where the plain one is a view of the model
+  // file, its pages go back to the system (a later reader gets them from the file again).
+  constant->ReleaseResidentPages();
   entries.erase(std::remove_if(entries.begin(), entries.end(),
                                [](const PackedEntry& e) {
                                  return e.source.expired() || e.packed.expired();

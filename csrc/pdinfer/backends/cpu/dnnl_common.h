@@ -213,6 +213,7 @@ class LruCache {
     return items_.front().second;
   }
   size_t size() const { return items_.size(); }
+  void Clear() { items_.clear(); }
 
  private:
   size_t capacity_;
@@ -228,11 +229,15 @@ size_t CacheCapacity(const KernelOptions& options);
 class ShapeCounter {
  public:
   static constexpr size_t kDynamicAfter = 4;
-  void Saw(const Shape& s) {
-    if (seen_.size() > kDynamicAfter) return;
+  // True once, for the shape that makes the node dynamic: the caller drops its cached
+  // brgemm primitives then, so that they and their packed weights are not held next to
+  // the replacements.
+  bool Saw(const Shape& s) {
+    if (seen_.size() > kDynamicAfter) return false;
     for (const Shape& x : seen_)
-      if (x == s) return;
+      if (x == s) return false;
     seen_.push_back(s);
+    return seen_.size() > kDynamicAfter;
   }
   bool Dynamic() const { return seen_.size() > kDynamicAfter; }
 
@@ -281,6 +286,12 @@ void SetOutputLayout(const Node& n, KernelIO& io, const std::string& slot, Layou
 // An output's shape as inferred for this run (valid in Prepare, before allocation).
 const Shape& InferredOutputShape(OpContext& ctx, const std::string& slot, size_t k = 0);
 bool OutputAllowed(const Node& n, const KernelIO& io, const std::string& slot, size_t k = 0);
+
+// Transposed convolutions with stride == kernel (dnnl_deconv_patch.cc): whether the
+// patch kernel takes the node, and the kernel.
+bool PatchDeconvApplies(const Graph& g, const Node& n, const KernelOptions& options);
+std::unique_ptr<Kernel> CreatePatchDeconv(const Graph& g, const Node& n,
+                                          const KernelOptions& options);
 
 }  // namespace onednn
 }  // namespace pdinfer

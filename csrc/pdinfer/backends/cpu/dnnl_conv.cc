@@ -89,7 +89,7 @@ class ConvKernel : public Kernel {
     key += ep.has_bias ? "b" : "-";
     key += ep.has_residual ? "r" : "-";
     AppendLayout(&key, res_layout);
-    shapes_.Saw(ctx.InputShape("Input"));
+    if (shapes_.Saw(ctx.InputShape("Input"))) cache_.Clear();
     ConvEntry* e = cache_.Find(key);
     if (!e) {
       // Channel-last activations first: every oneDNN primitive downstream (binary with
@@ -266,7 +266,7 @@ class ConvKernel : public Kernel {
   bool has_bias_ = false, has_residual_ = false;
 };
 
-bool AcceptsConv(const Graph& g, const Node& n, const KernelOptions&) {
+bool AcceptsConv(const Graph& g, const Node& n, const KernelOptions& options) {
   const bool transpose = IsTransposeOp(n.op);
   if (!OnlyInputs(n, {"Input", "Filter", "Bias", "ResidualData"})) return false;
   if (!IsFloat32Value(g, n.Input("Input"))) return false;
@@ -283,14 +283,15 @@ bool AcceptsConv(const Graph& g, const Node& n, const KernelOptions&) {
   if (n.attrs.GetBool("fuse_relu_before_depthwise_conv", false)) return false;
   // Transposed convolutions with a handful of output channels per group (a segmentation
   // head's 1-channel upsampling) pad the channels to a full vector block in oneDNN and
-  // run slower than the reference's direct col2im.
-  if (transpose && f->constant->dim(1) < 8) return false;
+  // run slower than the reference's direct col2im, unless the patch kernel takes them.
+  if (transpose && f->constant->dim(1) < 8 && !PatchDeconvApplies(g, n, options)) return false;
   bool ok = true;
   FusedActivationSpec(n.attrs, !IsFusedOp(n.op), &ok);
   return ok;
 }
 
 std::unique_ptr<Kernel> CreateConv(const Graph& g, const Node& n, const KernelOptions& o) {
+  if (IsTransposeOp(n.op) && PatchDeconvApplies(g, n, o)) return CreatePatchDeconv(g, n, o);
   return std::make_unique<ConvKernel>(g, n, o);
 }
 

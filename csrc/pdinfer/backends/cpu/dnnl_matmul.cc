@@ -106,7 +106,7 @@ class MatmulKernel : public Kernel {
     AppendShape(&key, ys);
     if (has_bias) AppendShape(&key, ctx.InputShape("Bias"));
     if (has_res) AppendShape(&key, ctx.InputShape("ResidualData"));
-    shapes_.Saw(xs);
+    if (shapes_.Saw(xs)) cache_.Clear();
     MmEntry* e = cache_.Find(key);
     if (!e) {
       Problem p;
