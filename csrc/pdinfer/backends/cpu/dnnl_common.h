@@ -255,7 +255,11 @@ inline bool IsRefImpl(const std::string& impl) {
 // one, if there is one.
 template <typename PD>
 void AvoidBrgemm(PD* pd) {
-  PD probe = *pd;
+  // A copy of a primitive_desc shares its handle (next_impl() would move `pd` as well):
+  // walk a clone.
+  dnnl_primitive_desc_t cloned = nullptr;
+  if (dnnl_primitive_desc_clone(&cloned, pd->get()) != dnnl_success) return;
+  PD probe(cloned);
   do {
     const std::string impl = probe.impl_info_str();
     if (impl.rfind("brg", 0) != 0 && impl.rfind("brd", 0) != 0 && !IsRefImpl(impl)) {
