@@ -148,3 +148,37 @@ def test_rss_flat_over_varying_shapes(tmp_path, name, kind, count):
     assert peak <= after_20 * 1.10, (
         f"{name}: RSS grew from {after_20:.1f} MB after 20 shapes to a peak of {peak:.1f} MB "
         f"over {count} shapes (curve: {[round(c) for c in curve[::10]]})")
+
+
+LOAD_SCRIPT = textwrap.dedent("""
+    import sys, pdinfer
+    def status(key):
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith(key + ":"):
+                    return int(line.split()[1]) / 1024.0
+    base = status("VmRSS")
+    p = pdinfer.create_predictor(pdinfer.Config(sys.argv[1], sys.argv[2]))
+    print(base, status("VmHWM"), status("VmRSS"))
+""")
+
+
+@pytest.mark.parametrize("name", ["resnet50", "bert_base"])
+def test_load_has_no_weight_sized_transient(tmp_path, name):
+    """Creating a predictor never holds the weights twice: the params file's pages are given
+    back as it is read, and weights replaced by folded / packed copies (BN folding, the
+    attention projection packing) are dropped as each copy is made."""
+    try:
+        prog, params = model_files(name)
+    except ModelUnavailable as e:
+        pytest.skip(str(e))
+    script = tmp_path / "load.py"
+    script.write_text(LOAD_SCRIPT)
+    out = subprocess.run([sys.executable, str(script), prog, params], capture_output=True,
+                         text=True, timeout=600)
+    assert out.returncode == 0, out.stderr[-3000:]
+    base, peak, after = (float(v) for v in out.stdout.split())
+    weights_mb = os.path.getsize(params) / 2**20
+    assert peak - after <= 0.35 * weights_mb, (
+        f"{name}: loading peaked at {peak:.0f} MB, {peak - after:.0f} MB above the "
+        f"{after:.0f} MB it settles at ({weights_mb:.0f} MB of weights; {base:.0f} MB before)")

@@ -85,21 +85,31 @@ ByteView ReadFileBytes(const std::string& path) {
 }
 
 void ReleasePagesExcept(const ByteView& view, std::vector<std::pair<size_t, size_t>> keep) {
-  if (!view.mapped || view.size == 0) return;
-  const size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
   std::sort(keep.begin(), keep.end());
+  ReleasePagesExcept(view, keep, 0, view.size);
+}
+
+void ReleasePagesExcept(const ByteView& view, const std::vector<std::pair<size_t, size_t>>& keep,
+                        size_t begin, size_t end) {
+  if (!view.mapped || view.size == 0) return;
+  end = std::min(end, view.size);
+  const size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
   // `data` is page aligned (mmap), so offsets and addresses agree modulo the page size.
-  auto release = [&](size_t begin, size_t end) {
-    size_t b = (begin + page - 1) / page * page;
-    size_t e = end / page * page;
+  auto release = [&](size_t from, size_t to) {
+    from = std::max(from, begin);
+    to = std::min(to, end);
+    size_t b = (from + page - 1) / page * page;
+    size_t e = to == view.size ? to : to / page * page;  // the last page may be partial
     if (e > b) madvise(const_cast<uint8_t*>(view.data) + b, e - b, MADV_DONTNEED);
   };
-  size_t cursor = 0;
+  size_t cursor = begin;
   for (const auto& r : keep) {
+    if (r.second <= begin) continue;
+    if (r.first >= end) break;
     if (r.first > cursor) release(cursor, r.first);
     cursor = std::max(cursor, r.second);
   }
-  if (cursor < view.size) release(cursor, view.size);
+  if (cursor < end) release(cursor, end);
 }
 
 ByteView BytesOfString(std::string bytes, std::string origin) {

@@ -30,6 +30,9 @@ ByteView ReadFileBytes(const std::string& path);
 // parts that were only parsed or copied stop counting toward RSS. They are re-read from
 // the file if touched again. No-op for unmapped views.
 void ReleasePagesExcept(const ByteView& view, std::vector<std::pair<size_t, size_t>> keep);
+// Same within [begin, end) only (page aligned offsets; `keep` sorted).
+void ReleasePagesExcept(const ByteView& view, const std::vector<std::pair<size_t, size_t>>& keep,
+                        size_t begin, size_t end);
 
 // Takes ownership of `bytes`.
 ByteView BytesOfString(std::string bytes, std::string origin);

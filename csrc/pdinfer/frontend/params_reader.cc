@@ -1,5 +1,7 @@
 #include "pdinfer/frontend/params_reader.h"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <cctype>
 #include <cstring>
@@ -187,8 +189,9 @@ ParamMap ReadCombinedParams(const ByteView& bytes, std::vector<ParamSpec> specs)
             [](const ParamSpec& a, const ParamSpec& b) { return a.name < b.name; });
   ParamMap out;
   std::shared_ptr<Buffer> whole;
-  std::vector<std::pair<size_t, size_t>> used;
-  size_t pos = 0;
+  std::vector<std::pair<size_t, size_t>> used;  // in file order
+  size_t pos = 0, released = 0;
+  const size_t kPage = static_cast<size_t>(sysconf(_SC_PAGESIZE)), kReleaseStep = size_t{8} << 20;
   const size_t n = specs.size();
   for (size_t k = 0; k < n; ++k) {
     const ParamSpec& spec = specs[k];
@@ -201,6 +204,13 @@ ParamMap ReadCombinedParams(const ByteView& bytes, std::vector<ParamSpec> specs)
     CrossCheck(bytes, spec, rec);
     out[spec.name] = MakeTensor(bytes, rec, spec.name, &whole, &used);
     pos = rec.end;
+    // Give back the pages read so far that no tensor points into, as the file is walked:
+    // otherwise a file of copied (unaligned) records is resident twice at the peak.
+    const size_t done = pos / kPage * kPage;
+    if (done >= released + kReleaseStep) {
+      ReleasePagesExcept(bytes, used, released, done);
+      released = done;
+    }
   }
   if (pos != bytes.size)
     ThrowError(ErrorCode::kInvalidModel, bytes.origin, ": ", bytes.size - pos,

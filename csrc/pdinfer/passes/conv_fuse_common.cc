@@ -305,9 +305,12 @@ bool FoldAffine(Graph& g, Node& conv, const ConvInfo& info, const std::vector<do
   const std::string fname = g.value(f).name;
   const ValueId nf = NewConstant(g, fname + ".folded", std::move(w));
   const ValueId nb = NewFloatConstant(g, fname + ".folded_bias", info.dtype, {info.c_out}, bias);
+  const ValueId old_bias_value = conv.Input("Bias");
   SetInput(conv, "Filter", nf);
   SetInput(conv, "Bias", nb);
   MakeFused(conv);
+  ReleaseIfUnread(g, f);
+  ReleaseIfUnread(g, old_bias_value);
   return true;
 }
 

@@ -533,6 +533,12 @@ class MultiheadMatmulFusePass : public Pass {
       const ValueId bv = NewConstant(g, base + ".mha_bias", std::move(bias));
       const double alpha = at->alpha * at->q.scale * at->k.scale;
 
+      std::vector<ValueId> replaced;  // the separate projection weights and biases
+      for (const Branch* b : {&at->q, &at->k, &at->v})
+        for (int n : b->nodes)
+          for (const Slot& s : g.nodes()[static_cast<size_t>(n)].inputs)
+            for (ValueId v : s.values)
+              if (v != kNoValue && g.value(v).is_constant()) replaced.push_back(v);
       for (const Branch* b : {&at->q, &at->k, &at->v})
         for (int n : b->nodes) RemoveNode(g, n);
       for (int n : at->nodes) RemoveNode(g, n);
@@ -546,6 +552,7 @@ class MultiheadMatmulFusePass : public Pass {
       mha.attrs.Set("head_number", at->heads);
       mha.attrs.Set("alpha", alpha);
       g.AddNode(std::move(mha));
+      for (ValueId v : replaced) ReleaseIfUnread(g, v);
       ++fired;
     }
     return fired;

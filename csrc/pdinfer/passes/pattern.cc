@@ -92,6 +92,19 @@ ValueId NewValue(Graph& g, const std::string& base, DataType dtype, const Shape&
   return g.AddValue(UniqueValueName(g, base), dtype, shape, true);
 }
 
+void ReleaseIfUnread(Graph& g, ValueId v) {
+  if (v == kNoValue || !g.value(v).is_constant()) return;
+  for (ValueId o : g.outputs())
+    if (o == v) return;
+  for (const Node& n : g.nodes()) {
+    if (IsRemoved(n)) continue;
+    for (const Slot& s : n.inputs)
+      for (ValueId x : s.values)
+        if (x == v) return;
+  }
+  g.value(v).constant.reset();
+}
+
 void CleanupGraph(Graph& g) {
   std::vector<Node>& nodes = g.nodes();
   std::vector<Node> live;

@@ -69,6 +69,10 @@ ValueId NewValue(Graph& g, const std::string& base, DataType dtype, const Shape&
 // where possible) and drops constants no node or output reads. Throws Internal when the
 // graph has a cycle (a pass bug).
 void CleanupGraph(Graph& g);
+// Drops the graph's reference to constant `v` at once when no live node and no graph
+// output reads it any more (a pass that replaces weights by rewritten copies calls it, so
+// that the old and new weights of a whole model are never held together).
+void ReleaseIfUnread(Graph& g, ValueId v);
 
 // --- pattern matcher ---
 // A pattern is a small DAG of op nodes joined by edges "the first value of output slot

@@ -251,26 +251,22 @@ inline bool IsRefImpl(const std::string& impl) {
   return impl.rfind("ref", 0) == 0 && !AllowRefImpls();
 }
 
-// Moves `pd` to the first implementation that is neither brgemm-based nor a reference
-// one, if there is one.
-template <typename PD>
-void AvoidBrgemm(PD* pd) {
-  // A copy of a primitive_desc shares its handle (next_impl() would move `pd` as well):
-  // walk a clone.
-  dnnl_primitive_desc_t cloned = nullptr;
-  if (dnnl_primitive_desc_clone(&cloned, pd->get()) != dnnl_success) return;
-  PD probe(cloned);
-  do {
-    const std::string impl = probe.impl_info_str();
-    if (impl.rfind("brg", 0) != 0 && impl.rfind("brd", 0) != 0 && !IsRefImpl(impl)) {
-      *pd = probe;
-      return;
-    }
-  } while (probe.next_impl());
-}
-
 // Thrown inside a Build() to give up on a case (caught with dnnl::error).
 inline void Decline() { throw dnnl::error(dnnl_unimplemented, "declined"); }
+
+// Moves `pd` to the first implementation that is neither brgemm-based nor a reference
+// one; declines the case when there is none (the reference kernel then runs the node,
+// which does not leak as every new brgemm shape would).
+template <typename PD>
+void AvoidBrgemm(PD* pd) {
+  // next_impl() moves `pd` itself (copies of a primitive_desc share its handle, and a
+  // clone has no further implementations to walk).
+  do {
+    const std::string impl = pd->impl_info_str();
+    if (impl.rfind("brg", 0) != 0 && impl.rfind("brd", 0) != 0 && !IsRefImpl(impl)) return;
+  } while (pd->next_impl());
+  Decline();
+}
 
 // Key pieces.
 void AppendShape(std::string* key, const Shape& s);
