@@ -315,6 +315,14 @@ PYBIND11_MODULE(_core, m) {
              d["intermediate_bytes_no_reuse"] = m.unshared_bytes;
              d["own_buffer_bytes"] = m.own_buffer_bytes;
              d["weights_bytes"] = p.graph().ConstantBytes();
+             // Plain weights given back because kernels run from their packed copies.
+             size_t released = 0;
+             const pdinfer::Graph& g = p.graph();
+             for (size_t v = 0; v < g.num_values(); ++v) {
+               const auto& c = g.value(static_cast<pdinfer::ValueId>(v)).constant;
+               if (c && c->buffer() && c->buffer()->evicted()) released += c->nbytes();
+             }
+             d["weights_released_bytes"] = released;
              d["cached_plans"] = m.cached_plans;
              d["plans_built"] = m.plans_built;
              d["inplace_ops"] = m.inplace_ops;

@@ -187,6 +187,18 @@ case("convT_patch_head",
      + "out = append_op('sigmoid', {'X': a})\n",
      {"x": _rand(1, 8, 10, 12)})
 
+# Constant weights of a 2-D product (packed by the kernel, the plain record then given
+# back), and the same weights also read as they are by a later op.
+case("packed_fc_only",
+     _data("x", [8, 100], dynamic=True) + _param("w", [100, 256])
+     + "out = append_op('matmul_v2', {'X': x, 'Y': w}, attrs={'trans_x': False, 'trans_y': False})\n",
+     {"x": _rand(8, 100)})
+case("packed_fc_then_plain_read",
+     _data("x", [8, 100], dynamic=True) + _data("x2", [100, 256]) + _param("w", [100, 256])
+     + "y = append_op('matmul_v2', {'X': x, 'Y': w}, attrs={'trans_x': False, 'trans_y': False})\n"
+     + "z = append_op('elementwise_add', {'X': x2, 'Y': w}, attrs={'axis': -1})\n",
+     {"x": _rand(8, 100), "x2": _rand(100, 256)}, fetch=("y", "z"))
+
 # Pooling attribute coverage.
 for name, xs, attrs in [
     ("max_pad_ceil", [1, 3, 10, 11], {"ksize": [3, 3], "strides": [2, 2], "paddings": [1, 1], "ceil_mode": True}),
@@ -405,6 +417,35 @@ def test_patch_deconv_kernel_runs(refs, tmp_path):
         got, want = _run(pred, {"x": x}), _run(off, {"x": x})
         assert got[0].shape == (shape[0], 1, shape[2] * 4, shape[3] * 4)
         np.testing.assert_allclose(got[0], want[0], rtol=RTOL, atol=ATOL)
+
+
+def test_packed_weights_give_plain_copy_back(refs):
+    """Weights that only packing kernels read (BN-folded conv filters, a copied matmul
+    record) are freed once packed; a clone shares the packed copies; an op that reads the
+    weights as they are after the packing one gets them back exactly."""
+    by_name = {c.name: c for c in CASES}
+    for name in ("conv_bn_relu_se", "packed_fc_only"):
+        c, ref = by_name[name], refs[name]
+        p = _predictor(ref.model_dir, True)
+        assert p.memory_stats()["weights_released_bytes"] == 0
+        got = _run(p, c.inputs)
+        compare_outputs(f"[{name}]", ref.output_names, ref.outputs, list(p.get_output_names()),
+                        got, RTOL, ATOL)
+        released = p.memory_stats()["weights_released_bytes"]
+        assert 0 < released <= p.memory_stats()["weights_bytes"], name
+        twin = p.clone()
+        for a, b in zip(_run(twin, c.inputs), got):
+            np.testing.assert_array_equal(a, b)
+        assert p.memory_stats()["weights_released_bytes"] == released
+    c, ref = by_name["packed_fc_then_plain_read"], refs["packed_fc_then_plain_read"]
+    p = _predictor(ref.model_dir, True, threads=2)
+    for _ in range(2):
+        got = _run(p, c.inputs)
+        compare_outputs("[packed_fc_then_plain_read]", ref.output_names, ref.outputs,
+                        list(p.get_output_names()), got, RTOL, ATOL)
+        # x2 + w is exact: the weights the add reads are bit-identical to the file's.
+        np.testing.assert_array_equal(got[1], ref.outputs[1])
+    assert p.memory_stats()["weights_released_bytes"] == 0
 
 
 def test_dynamic_shapes_reuse_and_evict_cache(refs):

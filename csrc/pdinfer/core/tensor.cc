@@ -22,30 +22,75 @@ constexpr size_t kMapThreshold = size_t{1} << 20;
 
 int64_t BufferAllocationCount() { return g_allocations.load(std::memory_order_relaxed); }
 
-Buffer::Buffer(size_t bytes) : size_(bytes) {
-  if (bytes >= kMapThreshold) {
-    void* p = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+void* Buffer::Allocate() const {
+  if (size_ >= kMapThreshold) {
+    void* p = mmap(nullptr, size_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (p == MAP_FAILED)
-      ThrowError(ErrorCode::kOutOfMemory, "failed to allocate ", bytes, " bytes");
-    data_ = p;
-    mapped_ = true;
-  } else {
-    size_t rounded = (bytes + kAlignment - 1) / kAlignment * kAlignment;
-    if (rounded == 0) rounded = kAlignment;
-    data_ = std::aligned_alloc(kAlignment, rounded);
-    if (!data_)
-      ThrowError(ErrorCode::kOutOfMemory, "failed to allocate ", bytes, " bytes");
+      ThrowError(ErrorCode::kOutOfMemory, "failed to allocate ", size_, " bytes");
+    return p;
   }
+  size_t rounded = (size_ + kAlignment - 1) / kAlignment * kAlignment;
+  if (rounded == 0) rounded = kAlignment;
+  void* p = std::aligned_alloc(kAlignment, rounded);
+  if (!p) ThrowError(ErrorCode::kOutOfMemory, "failed to allocate ", size_, " bytes");
+  return p;
+}
+
+void Buffer::Free(void* p) const {
+  if (!p) return;
+  if (mapped_) munmap(p, size_);
+  else std::free(p);
+}
+
+Buffer::Buffer(size_t bytes) : size_(bytes) {
+  mapped_ = bytes >= kMapThreshold;
+  data_.store(Allocate());
   g_allocations.fetch_add(1, std::memory_order_relaxed);
 }
 
 Buffer::Buffer(void* external, size_t bytes, std::shared_ptr<void> keep_alive)
-    : data_(external), size_(bytes), owned_(false), keep_alive_(std::move(keep_alive)) {}
+    : size_(bytes), owned_(false), keep_alive_(std::move(keep_alive)) {
+  data_.store(external);
+}
 
 Buffer::~Buffer() {
-  if (!owned_) return;
-  if (mapped_) munmap(data_, size_);
-  else std::free(data_);
+  if (owned_) Free(data_.load());
+}
+
+bool Buffer::Evict(std::function<void(void*)> restore) const {
+  if (!owned_ || file_backed_ || size_ == 0 || !restore) return false;
+  std::lock_guard<std::mutex> lock(mu_);
+  if (evicted_.load()) {
+    restore_ = std::move(restore);
+    return true;
+  }
+  // A reader publishes its pin before it looks at evicted_; this side publishes evicted_
+  // before it looks at the pin (both sequentially consistent): either the reader sees
+  // evicted_ and waits on mu_ for the restore, or this side sees the pin and keeps the
+  // bytes.
+  evicted_.store(true);
+  if (pinned_.load()) {
+    evicted_.store(false);
+    return false;
+  }
+  void* p = data_.exchange(nullptr);
+  Free(p);
+  restore_ = std::move(restore);
+  return true;
+}
+
+void Buffer::Restore() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (!evicted_.load()) return;
+  void* p = Allocate();
+  try {
+    restore_(p);
+  } catch (...) {
+    Free(p);
+    throw;
+  }
+  data_.store(p, std::memory_order_relaxed);
+  evicted_.store(false);  // publishes data_
 }
 
 Tensor::Tensor(DataType dtype, Shape shape) { Resize(dtype, shape); }
@@ -57,6 +102,11 @@ void Tensor::ReleaseResidentPages() const {
   const uintptr_t b = (begin + page - 1) / page * page;
   const uintptr_t e = (begin + nbytes()) / page * page;
   if (e > b) madvise(reinterpret_cast<void*>(b), e - b, MADV_DONTNEED);
+}
+
+bool Tensor::EvictData(std::function<void(void*)> restore) const {
+  if (!buffer_ || offset_ != 0 || numel_ == 0 || nbytes() != buffer_->size()) return false;
+  return buffer_->Evict(std::move(restore));
 }
 
 void Tensor::Resize(DataType dtype, const Shape& shape) {

@@ -5,7 +5,9 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
+#include <mutex>
 #include <vector>
 
 #include "pdinfer/core/dtype.h"
@@ -24,20 +26,49 @@ class Buffer {
   Buffer(const Buffer&) = delete;
   Buffer& operator=(const Buffer&) = delete;
 
-  void* data() const { return data_; }
+  // The bytes. Reading them pins the buffer (see Evict) and, where it was evicted, first
+  // rebuilds them.
+  void* data() const {
+    if (!pinned_.load()) pinned_.store(true);
+    if (evicted_.load()) Restore();
+    return data_.load(std::memory_order_relaxed);
+  }
+  // Same without pinning: for a reader that copies the bytes elsewhere and keeps no pointer.
+  void* data_unpinned() const {
+    if (evicted_.load()) Restore();
+    return data_.load(std::memory_order_relaxed);
+  }
   size_t size() const { return size_; }
   // An external view of a private, never-written file mapping: its pages can be dropped
   // from this process at any time and are read back from the file when touched again.
   void set_file_backed(bool v) { file_backed_ = v; }
   bool file_backed() const { return file_backed_; }
 
+  // Constants whose only readers keep their own converted copy (packed weights) give
+  // their memory back: Evict frees an owned buffer that nobody has read through data()
+  // since the last Unpin, and `restore` rebuilds the bytes into fresh memory should
+  // anybody read them again (it then stays resident). False, and nothing changes, when
+  // the buffer is pinned, not owned, or shared as a file view.
+  bool Evict(std::function<void(void*)> restore) const;
+  // Forget earlier readers (the model's loading and passes, which keep no pointers).
+  void Unpin() const { pinned_.store(false); }
+  bool evicted() const { return evicted_.load(); }
+
  private:
-  void* data_ = nullptr;
+  void Restore() const;
+  void* Allocate() const;
+  void Free(void* p) const;
+
+  mutable std::atomic<void*> data_{nullptr};
   size_t size_ = 0;
   bool owned_ = true;
   bool mapped_ = false;  // allocated with mmap (big buffers)
   bool file_backed_ = false;
   std::shared_ptr<void> keep_alive_;
+  mutable std::atomic<bool> pinned_{false};
+  mutable std::atomic<bool> evicted_{false};
+  mutable std::mutex mu_;
+  mutable std::function<void(void*)> restore_;
 };
 
 // Number of Buffer allocations made by this process (for allocation tests).
@@ -75,6 +106,15 @@ class Tensor {
   // pages lying wholly inside the data back to the system (a kernel that keeps its own
   // packed copy calls it). Reading the data again reads the file. No-op otherwise.
   void ReleaseResidentPages() const;
+  // For a constant whose readers all keep their own copy: frees its bytes, to be rebuilt
+  // by `restore` (which writes them all into the pointer it is given) when read again.
+  // False where the tensor is not alone in an owned buffer or the buffer was read since
+  // the model was loaded (Buffer::Evict).
+  bool EvictData(std::function<void(void*)> restore) const;
+  // The bytes, for a reader that copies them elsewhere (does not pin the buffer).
+  const void* raw_data_unpinned() const {
+    return buffer_ ? static_cast<const char*>(buffer_->data_unpinned()) + offset_ : nullptr;
+  }
   void Release();
 
   void* raw_data() { return buffer_ ? static_cast<char*>(buffer_->data()) + offset_ : nullptr; }

@@ -50,6 +50,13 @@ Predictor::Predictor(const PredictorOptions& options) : options_(options) {
   pass_stats_ = std::make_shared<const std::vector<PassRunStats>>(std::move(stats));
   graph_ = model.graph;
   format_ = model.format;
+  // Loading and the passes have read the weights and keep no pointers into them: from
+  // here on, only the kernels' readers count (a constant that only packing kernels read
+  // gives its plain bytes back, Buffer::Evict).
+  for (size_t v = 0; v < graph_->num_values(); ++v) {
+    const auto& c = graph_->value(static_cast<ValueId>(v)).constant;
+    if (c && c->buffer()) c->buffer()->Unpin();
+  }
   for (ValueId v : graph_->inputs()) input_names_.push_back(graph_->value(v).name);
   for (ValueId v : graph_->outputs()) output_names_.push_back(graph_->value(v).name);
   executor_ = std::make_unique<Executor>(graph_, MakeExecutorOptions(options));

@@ -24,7 +24,8 @@ using DT = memory::data_type;
 
 struct MhaEntry {
   bool ok = false;
-  dnnl::matmul qkv, scores, context;
+  dnnl::primitive qkv;  // inner product (brgemm, weights packed) or matmul
+  dnnl::matmul scores, context;
   dnnl::softmax_forward softmax;
   memory::desc in_md, qkv_src_md, qkv_dst_md, bias_md;
   memory::desc q_md, k_md, scores_md, v_md, out_md, mask_md;
@@ -110,7 +111,36 @@ class MultiheadKernel : public Kernel {
       e.qkv_src_md = memory::desc({B * S, Hin}, in_dt, memory::format_tag::ab);
       e.qkv_dst_md = memory::desc({B * S, 3 * H}, DT::f32, memory::format_tag::ab);
       e.bias_md = memory::desc({1, 3 * H}, DT::f32, memory::format_tag::ab);
-      {
+      bool projected = false;
+      if (!avoid_brgemm) {
+        // As an inner product where oneDNN has brgemm for it: the weights stay packed,
+        // where the matmul's gemm implementation (CPUs without AVX-512) repacks them on
+        // every call. Same bytes for source, bias and destination.
+        try {
+          // One packed layout for every shape (the first shape's): packed once.
+          const memory::desc w_req =
+              ip_weights_md_.is_zero()
+                  ? memory::desc({3 * H, Hin}, in_dt, memory::format_tag::any)
+                  : ip_weights_md_;
+          const memory::desc ip_bias({3 * H}, DT::f32, memory::format_tag::a);
+          dnnl::inner_product_forward::primitive_desc pd(
+              Engine(), prop_kind::forward_inference, e.qkv_src_md, w_req, ip_bias,
+              e.qkv_dst_md, BaseAttr());
+          if (std::string(pd.impl_info_str()).rfind("brgemm", 0) == 0) {
+            e.qkv = dnnl::inner_product_forward(pd);
+            ip_weights_md_ = pd.weights_desc();
+            e.bias_md = ip_bias;
+            e.pad_qkv = pd.scratchpad_desc();
+            e.impl = pd.impl_info_str();
+            // W [Hin, 3H] row-major, seen as [3H, Hin].
+            e.w = PackedConstant(w_, memory::desc({3 * H, Hin}, DT::f32, Dims{1, 3 * H}),
+                                 pd.weights_desc());
+            projected = true;
+          }
+        } catch (const dnnl::error&) {
+        }
+      }
+      if (!projected) {
         const memory::desc w_req({Hin, 3 * H}, in_dt, memory::format_tag::any);
         dnnl::matmul::primitive_desc pd(Engine(), e.qkv_src_md, w_req, e.bias_md, e.qkv_dst_md,
                                         BaseAttr());
@@ -185,6 +215,8 @@ class MultiheadKernel : public Kernel {
   std::shared_ptr<const Tensor> w_;
   int64_t heads_ = 1;
   float alpha_ = 1.f;
+  // Packed weights layout of the inner-product projection (Build is const).
+  mutable memory::desc ip_weights_md_;
   LruCache<MhaEntry> cache_;
   ShapeCounter shapes_;
   MhaEntry* current_ = nullptr;

@@ -416,10 +416,21 @@ std::shared_ptr<memory> PackedConstant(const std::shared_ptr<const Tensor>& cons
     if (auto p = e.packed.lock()) return p;
   }
   auto packed = std::make_shared<memory>(want, Engine());
-  Reorder(Wrap(src_md, constant->raw_data()), *packed);
-  // The packed copy is what runs from now on: where the plain one is a view of the model
-  // file, its pages go back to the system (a later reader gets them from the file again).
-  constant->ReleaseResidentPages();
+  Reorder(Wrap(src_md, constant->raw_data_unpinned()), *packed);
+  // The packed copy is what runs from now on. Where the plain one is a view of the model
+  // file, its pages go back to the system (a later reader gets them from the file again);
+  // where it is memory of its own (a record copied for alignment, weights a pass
+  // rewrote) that nothing else has read, it is freed, and rebuilt from the packed copy
+  // by the reverse reorder (exact: same data type) should anything read it later.
+  if (constant->buffer() && constant->buffer()->file_backed()) {
+    constant->ReleaseResidentPages();
+  } else if (want.get_data_type() == memory::data_type::f32 &&
+             src_md.get_data_type() == memory::data_type::f32 &&
+             src_md.get_size() == constant->nbytes()) {
+    std::shared_ptr<const memory> from = packed;
+    const memory::desc plain = src_md;
+    constant->EvictData([from, plain](void* p) { Reorder(*from, Wrap(plain, p)); });
+  }
   entries.erase(std::remove_if(entries.begin(), entries.end(),
                                [](const PackedEntry& e) {
                                  return e.source.expired() || e.packed.expired();

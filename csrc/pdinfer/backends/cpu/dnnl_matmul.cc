@@ -69,12 +69,13 @@ struct Problem {
 
 struct MmEntry {
   bool ok = false;
-  dnnl::matmul prim;
+  dnnl::primitive prim;  // matmul, or inner product (2-D problem, constant weights)
   memory::desc src_md, w_md, dst_md, bias_md, res_md, scratch_md;
   std::shared_ptr<memory> packed;  // constant weights in the primitive's layout
   std::string impl;
   Conversion src, w;  // operands as stored (f32) -> the primitive's (bf16 converts)
   Mem dst, bias, res, pad;
+  int res_post_op_index = 0;  // of the residual's binary post-op
 };
 
 class MatmulKernel : public Kernel {
@@ -144,7 +145,7 @@ class MatmulKernel : public Kernel {
          {{DNNL_ARG_SRC, &e.src.Apply(x.raw_data(), scratch, kSrcSlot)},
           {DNNL_ARG_WEIGHTS, e.packed ? e.packed.get() : &e.w.Apply(y.raw_data(), scratch, kAuxSlot)},
           {DNNL_ARG_BIAS, bias},
-          {DNNL_ARG_ATTR_MULTIPLE_POST_OP(res_post_op_index_) | DNNL_ARG_SRC_1, res},
+          {DNNL_ARG_ATTR_MULTIPLE_POST_OP(e.res_post_op_index) | DNNL_ARG_SRC_1, res},
           {DNNL_ARG_DST, &e.dst.At(out.raw_data())},
           {DNNL_ARG_SCRATCHPAD,
            &e.pad.At(scratch.Get(e.pad.bytes(), kScratchpad))}});
@@ -298,8 +299,81 @@ class MatmulKernel : public Kernel {
     return true;
   }
 
+  // A 2-D problem with constant weights as oneDNN's inner product: its brgemm
+  // implementation keeps the weights packed in its own blocked layout (packed once), where
+  // the matmul implementation on CPUs without AVX-512 (gemm:jit) repacks them on every
+  // call, up to half of the time of a [128, 768] x [768, 3072] product. Taken only when
+  // oneDNN picks brgemm for it; the matmul primitive otherwise.
+  bool BuildInnerProduct(const Problem& p, MmEntry* out) {
+    if (p.src_dims.size() != 2 || p.w_batched || !y_const_) return false;
+    const int64_t m = p.src_dims[0], k = p.src_dims[1], n = p.w_dims[1];
+    if (m <= 0 || k <= 0 || n <= 0) return false;
+    if (p.src_strides != Dims{k, 1} || p.dst_dims != Dims{m, n}) return false;
+    if (!p.bias_dims.empty() && p.bias_dims != Dims{1, n}) return false;
+    MmEntry e;
+    const DT in_dt = bf16_ ? DT::bf16 : DT::f32;
+    const memory::desc src_md({m, k}, in_dt, memory::format_tag::nc);
+    // The first shape picks the packed weights layout; later shapes (another m) ask for
+    // the same one, so the weights are packed once, not once per shape.
+    const memory::desc w_req =
+        ip_weights_md_.is_zero() ? memory::desc({n, k}, in_dt, memory::format_tag::any)
+                                 : ip_weights_md_;
+    const memory::desc dst_md({m, n}, DT::f32, memory::format_tag::nc);
+    dnnl::primitive_attr attr = BaseAttr();
+    dnnl::post_ops po;
+    int index = 0, res_index = 0;
+    if (alpha_ != 1.f) {
+      po.append_eltwise(algorithm::eltwise_linear, alpha_, 0.f);
+      ++index;
+    }
+    if (!p.residual_dims.empty()) {
+      if (p.residual_dims.size() != 2) return false;
+      e.res_md = memory::desc(p.residual_dims, DT::f32, DenseStrides(p.residual_dims));
+      po.append_binary(algorithm::binary_add, e.res_md);
+      res_index = index++;
+    }
+    if (act_) po.append_eltwise(act_->alg, act_->alpha, act_->beta);
+    attr.set_post_ops(po);
+    dnnl::inner_product_forward::primitive_desc pd;
+    if (!p.bias_dims.empty()) {
+      e.bias_md = memory::desc({n}, DT::f32, memory::format_tag::a);
+      pd = dnnl::inner_product_forward::primitive_desc(
+          Engine(), dnnl::prop_kind::forward_inference, src_md, w_req, e.bias_md, dst_md, attr);
+    } else {
+      pd = dnnl::inner_product_forward::primitive_desc(Engine(), dnnl::prop_kind::forward_inference,
+                                                       src_md, w_req, dst_md, attr);
+    }
+    e.impl = pd.impl_info_str();
+    if (e.impl.rfind("brgemm", 0) != 0) return false;
+    e.prim = dnnl::inner_product_forward(pd);
+    e.src_md = pd.src_desc();
+    e.w_md = pd.weights_desc();
+    ip_weights_md_ = e.w_md;
+    e.dst_md = pd.dst_desc();
+    e.scratch_md = pd.scratchpad_desc();
+    // The constant is [k, n] (strides p.w_strides): as [n, k] it is the transposed view.
+    const memory::desc stored({n, k}, DT::f32, Dims{p.w_strides[1], p.w_strides[0]});
+    e.packed = PackedConstant(y_const_, stored, e.w_md);
+    e.src = Conversion(memory::desc({m, k}, DT::f32, Dims{k, 1}), e.src_md);
+    e.dst = Mem(e.dst_md);
+    if (!e.bias_md.is_zero()) e.bias = Mem(e.bias_md);
+    if (!e.res_md.is_zero()) e.res = Mem(e.res_md);
+    e.pad = Mem(e.scratch_md);
+    e.res_post_op_index = res_index;
+    e.ok = true;
+    *out = std::move(e);
+    return true;
+  }
+
   MmEntry Build(const Problem& p, bool avoid_brgemm) {
     MmEntry e;
+    if (!avoid_brgemm) {
+      try {
+        if (BuildInnerProduct(p, &e)) return e;
+      } catch (const dnnl::error&) {
+      }
+      e = MmEntry();
+    }
     try {
       const DT in_dt = bf16_ ? DT::bf16 : DT::f32;
       const bool pack = y_const_ && !p.w_batched;
@@ -318,7 +392,7 @@ class MatmulKernel : public Kernel {
       if (!p.residual_dims.empty()) {
         e.res_md = memory::desc(p.residual_dims, DT::f32, DenseStrides(p.residual_dims));
         po.append_binary(algorithm::binary_add, e.res_md);
-        res_post_op_index_ = index++;
+        e.res_post_op_index = index++;
       }
       if (act_) po.append_eltwise(act_->alg, act_->alpha, act_->beta);
       attr.set_post_ops(po);
@@ -362,7 +436,7 @@ class MatmulKernel : public Kernel {
   std::shared_ptr<const Tensor> y_const_;
   std::optional<EltwiseSpec> act_;
   float alpha_ = 1.f;
-  int res_post_op_index_ = 0;
+  memory::desc ip_weights_md_;  // packed weights layout of the inner-product path
   LruCache<MmEntry> cache_;
   ShapeCounter shapes_;
   MmEntry* current_ = nullptr;
