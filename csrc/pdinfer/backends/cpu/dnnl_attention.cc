@@ -112,7 +112,8 @@ class MultiheadKernel : public Kernel {
       e.qkv_dst_md = memory::desc({B * S, 3 * H}, DT::f32, memory::format_tag::ab);
       e.bias_md = memory::desc({1, 3 * H}, DT::f32, memory::format_tag::ab);
       bool projected = false;
-      if (!avoid_brgemm) {
+      // Small row counts only: from ~512 rows the matmul's gemm is faster (dnnl_matmul.cc).
+      if (!avoid_brgemm && B * S < 512) {
         // As an inner product where oneDNN has brgemm for it: the weights stay packed,
         // where the matmul's gemm implementation (CPUs without AVX-512) repacks them on
         // every call. Same bytes for source, bias and destination.
